@@ -1,0 +1,474 @@
+// Billing operations: attach and its preview, update (cancel, uncancel,
+// prepaid quantities) and its preview, the customer portal and payment setup.
+// `decide` is the one place that works out what an attach means (new plan,
+// upgrade now, downgrade at period end, add-on purchase, trial, amount due,
+// whether a card is needed), so previews and the real thing always agree.
+
+import type { Ctx } from "./context.js";
+import { ApiError, badRequest, invalid, notFound } from "./errors.js";
+import { latestPlan, planVersion } from "./catalog.js";
+import { requireCustomer } from "./customers.js";
+import { amountIn, cents, formatMoney } from "./money.js";
+import {
+  activatePlan, activeMain, announce, chargeInvoice, expireProduct, isRecurring, monthlyPrice, priceIn,
+  scheduleSwitch, scheduledIn, type PlanChange,
+} from "./subscriptions.js";
+import { durationMs } from "./time.js";
+import { nextId, type CheckoutSession, type CustomerProduct, type CustomerRecord } from "./state.js";
+import type { StoredPlan, WireFreeTrial } from "./wire.js";
+
+export interface AttachInput {
+  customer_id: string;
+  plan_id: string;
+  version?: number;
+  feature_quantities?: Array<{ feature_id: string; quantity: number }>;
+  customize?: { free_trial?: WireFreeTrial | null } | null;
+  redirect_mode?: "always" | "if_required" | "never";
+  plan_schedule?: "immediate" | "end_of_cycle";
+  success_url?: string | null;
+  no_billing_changes?: boolean;
+  currency?: string;
+}
+
+export type AttachAction = "activate" | "upgrade" | "downgrade" | "purchase" | "uncancel";
+
+export interface Decision {
+  plan: StoredPlan;
+  current: CustomerProduct | undefined;
+  action: AttachAction;
+  timing: "immediate" | "end_of_cycle";
+  trial: { endsAt: number; days: number; cardRequired: boolean } | null;
+  currency: string;
+  lines: Array<{ display_name: string; description: string; amount: number; plan_id: string }>;
+  total: number;
+  needsCard: boolean;
+  now: number;
+}
+
+function trialEligible(ctx: Ctx, c: CustomerRecord, plan: StoredPlan): boolean {
+  if (c.trials_used.some((t) => t.plan_id === plan.id)) return false;
+  if (!c.fingerprint) return true;
+  return !Object.values(ctx.state.customers).some((o) =>
+    o.id !== c.id && o.trials_used.some((t) => t.plan_id === plan.id && t.fingerprint === c.fingerprint));
+}
+
+export function decide(ctx: Ctx, c: CustomerRecord, input: AttachInput): Decision {
+  const plan = input.version !== undefined ? planVersion(ctx.state, input.plan_id, input.version) : latestPlan(ctx.state, input.plan_id);
+  if (!plan || plan.archived) throw notFound.plan(input.plan_id);
+  const now = ctx.now(c);
+  const currency = (input.currency ?? c.currency ?? "usd").toLowerCase();
+  if (plan.price && amountIn(plan.price, currency) === null) {
+    throw invalid(`Plan ${plan.id} has no price in ${currency.toUpperCase()}`);
+  }
+  for (const fq of input.feature_quantities ?? []) {
+    if (!plan.items.some((i) => i.feature_id === fq.feature_id && i.price?.billing_method === "prepaid")) {
+      throw invalid(`Plan ${plan.id} has no prepaid price for feature ${fq.feature_id}`);
+    }
+  }
+  let action: AttachAction;
+  let current: CustomerProduct | undefined;
+  if (plan.add_on || !isRecurring(plan)) {
+    action = "purchase";
+  } else {
+    current = activeMain(c, plan.group);
+    if (!current) action = "activate";
+    else if (current.plan_id === plan.id) {
+      const pending = current.canceled_at !== null || scheduledIn(c, plan.group).length > 0;
+      if (!pending) throw new ApiError(409, "plan_already_attached", `Customer ${c.id} already has plan ${plan.id} attached`);
+      action = "uncancel";
+    } else {
+      const currentPlan = planVersion(ctx.state, current.plan_id, current.version);
+      action = monthlyPrice(plan) < monthlyPrice(currentPlan) ? "downgrade" : "upgrade";
+    }
+  }
+  let timing: Decision["timing"] = input.plan_schedule ?? (action === "downgrade" ? "end_of_cycle" : "immediate");
+  if (!current || current.current_period_end === null) timing = "immediate";
+
+  // Trials: one per customer per plan, deduped by fingerprint; customize.free_trial overrides (§4.10).
+  let trial: Decision["trial"] = null;
+  const explicit = input.customize && "free_trial" in input.customize ? input.customize.free_trial : undefined;
+  const ft = explicit === null ? null : (explicit ?? plan.free_trial);
+  if (ft && action !== "downgrade" && action !== "uncancel" && (explicit || trialEligible(ctx, c, plan))) {
+    const length = durationMs(ft.duration_length, ft.duration_type, now);
+    trial = { endsAt: now + length, days: Math.round(length / 86_400_000), cardRequired: ft.card_required };
+  }
+
+  const lines: Decision["lines"] = [];
+  if (action !== "uncancel" && timing === "immediate") {
+    const price = priceIn(plan, currency);
+    if (price > 0) {
+      lines.push({ display_name: plan.name, description: trial ? `${plan.name} - ${trial.days}-day free trial` : `${plan.name} - Base price`, amount: trial ? 0 : price, plan_id: plan.id });
+    }
+    if (current && !trial && current.billed && current.current_period_end && current.current_period_start !== null && current.trial_ends_at === null) {
+      const curPlan = planVersion(ctx.state, current.plan_id, current.version);
+      const span = current.current_period_end - current.current_period_start;
+      const unused = span > 0 ? Math.max(0, current.current_period_end - now) / span : 0;
+      const credit = cents(priceIn(curPlan, current.currency) * unused);
+      if (credit > 0) lines.push({ display_name: curPlan.name, description: `Unused time on ${curPlan.name}`, amount: -credit, plan_id: curPlan.id });
+    }
+  }
+  const total = cents(Math.max(0, lines.reduce((s, l) => s + l.amount, 0)));
+  const needsCard = !input.no_billing_changes && !c.payment_method && (total > 0 || Boolean(trial?.cardRequired));
+  return { plan, current, action, timing, trial, currency, lines, total, needsCard, now };
+}
+
+/** Apply a decision: schedule or activate, record the trial, charge the card on file. */
+export function applyDecision(ctx: Ctx, c: CustomerRecord, d: Decision, input: AttachInput): { changes: PlanChange[]; invoice: ReturnType<typeof chargeInvoice> | null } {
+  const billed = !input.no_billing_changes;
+  if (d.action === "uncancel") return { changes: uncancel(ctx, c, d.current as CustomerProduct, d.now), invoice: null };
+  if (d.trial) c.trials_used.push({ plan_id: d.plan.id, fingerprint: c.fingerprint });
+  const changes = d.timing === "end_of_cycle" && d.current
+    ? scheduleSwitch(ctx, c, d.current, d.plan, { now: d.now, currency: d.currency, billed })
+    : activatePlan(ctx, c, d.plan, {
+        now: d.now, currency: d.currency, billed, trialEndsAt: d.trial?.endsAt ?? null,
+        featureQuantities: input.feature_quantities ?? [],
+      });
+  const invoice = billed && d.total > 0
+    ? chargeInvoice(ctx, c, [d.plan.id], d.total, d.currency, d.lines.map((l) => l.description).join("; "), d.now)
+    : null;
+  const scenario = { activate: "new", upgrade: "upgrade", downgrade: "downgrade", purchase: "new", uncancel: "active" }[d.action];
+  announce(ctx, c, changes, d.trial ? ["trial_started"] : [], d.timing === "end_of_cycle" ? "scheduled" : scenario);
+  return { changes, invoice };
+}
+
+function renderInvoice(ctx: Ctx, inv: NonNullable<ReturnType<typeof chargeInvoice>>): Record<string, unknown> {
+  return { status: inv.status, stripe_id: inv.id, total: inv.total, currency: inv.currency, hosted_invoice_url: `${ctx.publicUrl}/invoices/${inv.id}` };
+}
+
+export function attach(ctx: Ctx, input: AttachInput): Record<string, unknown> {
+  const c = requireCustomer(ctx, input.customer_id);
+  const d = decide(ctx, c, input);
+  const mode = input.redirect_mode ?? "if_required";
+  if (!input.no_billing_changes && d.action !== "uncancel" && (d.needsCard || mode === "always")) {
+    if (mode === "never") {
+      return { customer_id: c.id, payment_url: null, required_action: { code: "payment_method_required", reason: "The customer has no payment method on file" } };
+    }
+    const session = openCheckout(ctx, c, d, input);
+    return { customer_id: c.id, payment_url: `${ctx.publicUrl}/checkout/${session.id}` };
+  }
+  const { invoice } = applyDecision(ctx, c, d, input);
+  return { customer_id: c.id, payment_url: null, ...(invoice ? { invoice: renderInvoice(ctx, invoice) } : {}) };
+}
+
+function openCheckout(ctx: Ctx, c: CustomerRecord, d: Decision, input: AttachInput): CheckoutSession {
+  const session: CheckoutSession = {
+    id: nextId(ctx.state, "cs_sbx"),
+    customer_id: c.id,
+    plan_id: d.plan.id,
+    kind: "attach",
+    attach: { ...input } as Record<string, unknown>,
+    success_url: input.success_url ?? null,
+    cancel_url: null,
+    currency: d.currency,
+    lines: d.lines.map((l) => ({ description: l.description, amount: l.amount })),
+    total: d.total,
+    trial_days: d.trial?.days ?? null,
+    status: "open",
+    last_error: null,
+    created_at: Date.now(),
+    settles_at: null,
+  };
+  ctx.state.checkouts[session.id] = session;
+  return session;
+}
+
+// ── Previews ───────────────────────────────────────────────────────────────
+
+function incomingOf(d: Decision): Record<string, unknown> {
+  return {
+    plan_id: d.plan.id,
+    feature_quantities: [],
+    effective_at: d.timing === "end_of_cycle" ? d.current?.current_period_end ?? null : null,
+    canceled_at: null,
+    expires_at: null,
+  };
+}
+
+function outgoingOf(cp: CustomerProduct, effectiveAt: number | null, canceledAt: number | null): Record<string, unknown> {
+  return { plan_id: cp.plan_id, feature_quantities: [], effective_at: effectiveAt, canceled_at: canceledAt, expires_at: effectiveAt };
+}
+
+function lineItems(d: Decision): Array<Record<string, unknown>> {
+  return d.lines.map((l) => ({
+    display_name: l.display_name, description: l.description, subtotal: l.amount, total: l.amount,
+    plan_id: l.plan_id, feature_id: null, quantity: 1,
+  }));
+}
+
+export function previewAttach(ctx: Ctx, input: AttachInput): Record<string, unknown> {
+  const c = requireCustomer(ctx, input.customer_id);
+  const d = decide(ctx, c, input);
+  const mode = input.redirect_mode ?? "if_required";
+  const redirect = !input.no_billing_changes && d.action !== "uncancel" && mode !== "never" && (d.needsCard || mode === "always");
+  const recurring = isRecurring(d.plan) && d.plan.price !== null;
+  const nextStart = d.timing === "end_of_cycle"
+    ? d.current?.current_period_end ?? null
+    : d.trial ? d.trial.endsAt : null;
+  const nextPrice = priceIn(d.plan, d.currency);
+  return {
+    customer_id: c.id,
+    line_items: lineItems(d),
+    subtotal: d.total,
+    total: d.total,
+    currency: d.currency,
+    ...(recurring
+      ? {
+          next_cycle: {
+            starts_at: nextStart ?? (d.plan.price ? d.now + durationMs(1, d.plan.price.interval === "year" ? "year" : "month", d.now) : d.now),
+            subtotal: nextPrice,
+            total: nextPrice,
+            line_items: [{ display_name: d.plan.name, description: `${d.plan.name} - Base price`, subtotal: nextPrice, total: nextPrice, plan_id: d.plan.id, feature_id: null, quantity: 1 }],
+            usage_line_items: [],
+          },
+        }
+      : {}),
+    incoming: d.action === "uncancel" ? [] : [incomingOf(d)],
+    outgoing: d.current && d.action !== "uncancel"
+      ? [outgoingOf(d.current, d.timing === "end_of_cycle" ? d.current.current_period_end : d.now, d.timing === "end_of_cycle" ? d.now : null)]
+      : [],
+    redirect_to_checkout: redirect,
+    checkout_type: redirect ? (d.needsCard ? "stripe_checkout" : "autumn_checkout") : null,
+  };
+}
+
+// ── update: cancel / uncancel / quantities ─────────────────────────────────
+
+export interface UpdateInput {
+  customer_id: string;
+  plan_id?: string;
+  subscription_id?: string;
+  cancel_action?: "cancel_immediately" | "cancel_end_of_cycle" | "uncancel";
+  feature_quantities?: Array<{ feature_id: string; quantity: number }>;
+  refund_last_payment?: "prorated" | "full";
+  no_billing_changes?: boolean;
+}
+
+function targetSubscription(c: CustomerRecord, input: UpdateInput): CustomerProduct {
+  const cp = c.products.find((p) => p.status === "active" &&
+    (input.subscription_id ? p.id === input.subscription_id : input.plan_id ? p.plan_id === input.plan_id : !p.add_on && p.kind === "subscription"));
+  if (!cp) {
+    throw new ApiError(404, "product_not_found", `Customer ${c.id} has no active ${input.plan_id ? `plan ${input.plan_id}` : "subscription"}`);
+  }
+  return cp;
+}
+
+function uncancel(ctx: Ctx, c: CustomerRecord, cp: CustomerProduct, now: number): PlanChange[] {
+  const scheduled = scheduledIn(c, cp.group);
+  if (cp.canceled_at === null && scheduled.length === 0) {
+    throw badRequest(`Plan ${cp.plan_id} is not canceled and has no scheduled change`);
+  }
+  const changes: PlanChange[] = scheduled.map((s) => {
+    s.status = "expired";
+    s.ended_at = now;
+    return { action: "expired" as const, cp: s };
+  });
+  const prev = { canceled_at: cp.canceled_at, expires_at: cp.expires_at };
+  cp.canceled_at = null;
+  cp.expires_at = null;
+  changes.unshift({ action: "updated", cp, previous: prev });
+  return changes;
+}
+
+export function update(ctx: Ctx, input: UpdateInput): Record<string, unknown> {
+  const c = requireCustomer(ctx, input.customer_id);
+  const now = ctx.now(c);
+  const cp = targetSubscription(c, input);
+  if (input.cancel_action === "uncancel") {
+    announce(ctx, c, uncancel(ctx, c, cp, now), [], "active");
+  } else if (input.cancel_action === "cancel_end_of_cycle") {
+    if (cp.current_period_end === null) {
+      throw badRequest(`Plan ${cp.plan_id} has no billing period to end; use cancel_immediately`);
+    }
+    const changes: PlanChange[] = scheduledIn(c, cp.group).map((s) => {
+      s.status = "expired";
+      s.ended_at = now;
+      return { action: "expired" as const, cp: s };
+    });
+    const prev = { canceled_at: cp.canceled_at };
+    cp.canceled_at = now;
+    cp.expires_at = cp.current_period_end;
+    changes.unshift({ action: "updated", cp, previous: prev });
+    announce(ctx, c, changes, [], "cancel");
+  } else if (input.cancel_action === "cancel_immediately") {
+    const changes: PlanChange[] = scheduledIn(c, cp.group).map((s) => {
+      s.status = "expired";
+      s.ended_at = now;
+      return { action: "expired" as const, cp: s };
+    });
+    cp.canceled_at = now;
+    changes.push(...expireProduct(ctx, c, cp, now));
+    if (input.refund_last_payment && cp.billed) {
+      const last = [...c.invoices].reverse().find((i) => i.plan_ids.includes(cp.plan_id) && i.status === "paid" && i.total > 0);
+      if (last) {
+        const span = (cp.current_period_end ?? now) - (cp.current_period_start ?? now);
+        const fraction = input.refund_last_payment === "full" || span <= 0 ? 1 : Math.max(0, (cp.current_period_end ?? now) - now) / span;
+        const inv = chargeInvoice(ctx, c, [cp.plan_id], -last.total * fraction, last.currency, `Refund for ${cp.plan_id}`, now);
+        inv.status = "refunded";
+      }
+    }
+    announce(ctx, c, changes, [], "cancel");
+  } else if (input.feature_quantities?.length) {
+    const plan = planVersion(ctx.state, cp.plan_id, cp.version);
+    for (const fq of input.feature_quantities) {
+      const item = plan.items.find((i) => i.feature_id === fq.feature_id && i.price?.billing_method === "prepaid");
+      if (!item) throw invalid(`Plan ${plan.id} has no prepaid price for feature ${fq.feature_id}`);
+      const existing = cp.feature_quantities.find((q) => q.feature_id === fq.feature_id);
+      if (existing) existing.quantity = fq.quantity;
+      else cp.feature_quantities.push({ ...fq });
+      for (const g of c.grants) if (g.customer_product_id === cp.id && g.feature_id === fq.feature_id) g.prepaid_grant = fq.quantity;
+    }
+    announce(ctx, c, [{ action: "updated", cp, previous: null }], [], "update_prepaid_quantity");
+  } else {
+    throw invalid("Nothing to update: give cancel_action or feature_quantities");
+  }
+  return { customer_id: c.id, payment_url: null };
+}
+
+export function previewUpdate(ctx: Ctx, input: UpdateInput): Record<string, unknown> {
+  const c = requireCustomer(ctx, input.customer_id);
+  const now = ctx.now(c);
+  const cp = targetSubscription(c, input);
+  const plan = planVersion(ctx.state, cp.plan_id, cp.version);
+  const lines: Array<Record<string, unknown>> = [];
+  let effective: number | null = null;
+  if (input.cancel_action === "cancel_immediately") {
+    effective = now;
+    if (input.refund_last_payment && cp.current_period_end && cp.current_period_start !== null) {
+      const span = cp.current_period_end - cp.current_period_start;
+      const amount = input.refund_last_payment === "full" ? priceIn(plan, cp.currency) : cents(priceIn(plan, cp.currency) * Math.max(0, cp.current_period_end - now) / span);
+      lines.push({ display_name: plan.name, description: `Refund for unused time on ${plan.name}`, subtotal: -amount, total: -amount, plan_id: plan.id, feature_id: null, quantity: 1 });
+    }
+  } else if (input.cancel_action === "cancel_end_of_cycle") {
+    effective = cp.current_period_end;
+  }
+  const total = cents(lines.reduce((s, l) => s + (l.total as number), 0));
+  return {
+    customer_id: c.id,
+    line_items: lines,
+    subtotal: total,
+    total,
+    currency: cp.currency,
+    incoming: [],
+    outgoing: input.cancel_action && input.cancel_action !== "uncancel" ? [outgoingOf(cp, effective, now)] : [],
+    redirect_to_checkout: false,
+    checkout_type: null,
+  };
+}
+
+// ── Portal and payment setup ───────────────────────────────────────────────
+
+export function openPortal(ctx: Ctx, input: { customer_id: string; return_url?: string | null }): Record<string, unknown> {
+  const c = requireCustomer(ctx, input.customer_id);
+  const id = nextId(ctx.state, "bps_sbx");
+  ctx.state.portals[id] = { id, customer_id: c.id, return_url: input.return_url ?? null, created_at: Date.now() };
+  return { customer_id: c.id, url: `${ctx.publicUrl}/portal/${id}` };
+}
+
+export function setupPayment(ctx: Ctx, input: { customer_id: string; success_url?: string | null; plan_id?: string }): Record<string, unknown> {
+  const c = requireCustomer(ctx, input.customer_id);
+  if (input.plan_id && !latestPlan(ctx.state, input.plan_id)) throw notFound.plan(input.plan_id);
+  const session: CheckoutSession = {
+    id: nextId(ctx.state, "cs_sbx"),
+    customer_id: c.id,
+    plan_id: input.plan_id ?? "",
+    kind: "setup",
+    attach: input.plan_id ? { customer_id: c.id, plan_id: input.plan_id } : null,
+    success_url: input.success_url ?? null,
+    cancel_url: null,
+    currency: c.currency ?? "usd",
+    lines: [],
+    total: 0,
+    trial_days: null,
+    status: "open",
+    last_error: null,
+    created_at: Date.now(),
+    settles_at: null,
+  };
+  ctx.state.checkouts[session.id] = session;
+  return { customer_id: c.id, url: `${ctx.publicUrl}/checkout/${session.id}` };
+}
+
+// ── Hosted checkout outcomes ───────────────────────────────────────────────
+
+export const TEST_CARDS = {
+  success: "4242424242424242",
+  decline: "4000000000000002",
+  requiresAction: "4000002760003184",
+} as const;
+
+export type PayOutcome = "processing" | "declined" | "requires_action" | "invalid";
+
+/** A card was submitted on the hosted page. Success settles after the configured delay. */
+export function submitCard(ctx: Ctx, sessionId: string, cardNumber: string): PayOutcome {
+  const s = ctx.state.checkouts[sessionId];
+  if (!s || s.status === "complete" || s.status === "expired") throw notFound.plan(sessionId);
+  const digits = cardNumber.replace(/\D/g, "");
+  if (digits === TEST_CARDS.decline) {
+    s.last_error = "Your card was declined.";
+    return "declined";
+  }
+  if (digits === TEST_CARDS.requiresAction) {
+    s.status = "requires_action";
+    s.last_error = null;
+    return "requires_action";
+  }
+  if (digits !== TEST_CARDS.success) {
+    s.last_error = "Your card number is not a sandbox test card. Use 4242 4242 4242 4242.";
+    return "invalid";
+  }
+  cardAccepted(ctx, s, digits);
+  return "processing";
+}
+
+/** The 3-D Secure-like step: the customer completes or fails authentication. */
+export function authenticate(ctx: Ctx, sessionId: string, ok: boolean): PayOutcome {
+  const s = ctx.state.checkouts[sessionId];
+  if (!s || s.status !== "requires_action") throw notFound.plan(sessionId);
+  if (!ok) {
+    s.status = "open";
+    s.last_error = "Authentication failed. Your card was not charged.";
+    return "declined";
+  }
+  cardAccepted(ctx, s, TEST_CARDS.requiresAction);
+  return "processing";
+}
+
+function cardAccepted(ctx: Ctx, s: CheckoutSession, digits: string): void {
+  const c = ctx.state.customers[s.customer_id];
+  if (!c) throw notFound.customer(s.customer_id);
+  c.payment_method = { brand: "visa", last4: digits.slice(-4), exp: "12/34" };
+  s.status = "processing";
+  s.last_error = null;
+  s.settles_at = Date.now() + ctx.settlementDelayMs;
+}
+
+/** Activate every paid session whose settlement time has come (like Stripe → Autumn). */
+export function settleCheckouts(ctx: Ctx, realNow = Date.now()): string[] {
+  const done: string[] = [];
+  for (const s of Object.values(ctx.state.checkouts)) {
+    if (s.status !== "processing" || s.settles_at === null || s.settles_at > realNow) continue;
+    s.status = "complete";
+    done.push(s.id);
+    const c = ctx.state.customers[s.customer_id];
+    if (!c || !s.attach) continue;
+    try {
+      const input = s.attach as unknown as AttachInput;
+      requireCustomer(ctx, c.id);
+      applyDecision(ctx, c, decide(ctx, c, input), input);
+    } catch (err) {
+      // The plan changed underneath (already attached, archived): the card stays on file.
+      s.last_error = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return done;
+}
+
+export function describeSession(ctx: Ctx, s: CheckoutSession): { planName: string; lines: Array<{ description: string; amount: string }>; total: string; trial: string | null } {
+  const plan = latestPlan(ctx.state, s.plan_id);
+  return {
+    planName: plan?.name ?? "Payment method",
+    lines: s.lines.map((l) => ({ description: l.description, amount: formatMoney(l.amount, s.currency) })),
+    total: formatMoney(s.total, s.currency),
+    trial: s.trial_days ? `${s.trial_days}-day free trial, then ${plan ? formatMoney(priceIn(plan, s.currency), s.currency) : ""} per ${plan?.price?.interval ?? "month"}` : null,
+  };
+}

@@ -1,0 +1,370 @@
+// Features and plans: the catalog half of Autumn. Holds the one code path
+// that changes the catalog (applyCatalog), used by `catalog.update` (atmn
+// push), by the seed from autumn.config.ts, and by plans.create /
+// features.create. Editing a plan that customers are on creates a new
+// version (autumn-api.md §4.6); removing one that is in use archives it.
+
+import { ApiError, invalid, notFound } from "./errors.js";
+import type { SandboxState } from "./state.js";
+import type {
+  FeatureType,
+  ResetIntervalName,
+  StoredPlan,
+  WireFeature,
+  WireFreeTrial,
+  WireItemPrice,
+  WirePlanItem,
+  WirePlanPrice,
+} from "./wire.js";
+import { formatMoney } from "./money.js";
+
+// ── Catalog body (what atmn sends; snake_case) ─────────────────────────────
+
+export interface CatalogFeatureParams {
+  feature_id: string;
+  name: string;
+  type: FeatureType;
+  consumable?: boolean;
+  event_names?: string[];
+  credit_schema?: Array<{ metered_feature_id: string; credit_cost: number }>;
+  display?: { singular: string; plural: string };
+  archived?: boolean;
+}
+
+export interface CatalogItemParams {
+  feature_id: string;
+  included?: number;
+  unlimited?: boolean;
+  reset?: { interval: ResetIntervalName; interval_count?: number } | null;
+  price?: Partial<WireItemPrice> | null;
+}
+
+export interface CatalogPlanParams {
+  plan_id: string;
+  name: string;
+  description?: string | null;
+  group?: string | null;
+  add_on?: boolean;
+  auto_enable?: boolean;
+  price?: WirePlanPrice | null;
+  items?: CatalogItemParams[];
+  free_trial?: WireFreeTrial | null;
+  archived?: boolean;
+  disable_version?: boolean;
+}
+
+export interface CatalogBody {
+  features: CatalogFeatureParams[];
+  plans: CatalogPlanParams[];
+  skip_deletions?: boolean;
+  skip_feature_ids?: string[];
+  skip_plan_ids?: string[];
+}
+
+// ── Normalisation ──────────────────────────────────────────────────────────
+
+export function normaliseFeature(p: CatalogFeatureParams): WireFeature {
+  if (p.type === "credit_system" && !(p.credit_schema && p.credit_schema.length > 0)) {
+    throw invalid(`Credit system feature ${p.feature_id} needs a credit_schema`);
+  }
+  return {
+    id: p.feature_id,
+    name: p.name,
+    type: p.type,
+    consumable: p.type === "metered" ? Boolean(p.consumable) : p.type !== "boolean",
+    event_names: p.event_names ?? [],
+    ...(p.credit_schema
+      ? { credit_schema: p.credit_schema.map((c) => ({ metered_feature_id: c.metered_feature_id, credit_cost: c.credit_cost })) }
+      : {}),
+    ...(p.display ? { display: p.display } : {}),
+    archived: Boolean(p.archived),
+  };
+}
+
+function normaliseItem(p: CatalogItemParams): WirePlanItem {
+  const price = p.price
+    ? {
+        ...(p.price.amount !== undefined ? { amount: p.price.amount } : {}),
+        ...(p.price.tiers ? { tiers: p.price.tiers } : {}),
+        ...(p.price.tier_behavior ? { tier_behavior: p.price.tier_behavior } : {}),
+        interval: p.price.interval ?? "month",
+        interval_count: p.price.interval_count ?? 1,
+        billing_units: p.price.billing_units ?? 1,
+        billing_method: p.price.billing_method ?? "prepaid",
+        max_purchase: p.price.max_purchase ?? null,
+        ...(p.price.additional_currencies ? { additional_currencies: p.price.additional_currencies } : {}),
+      }
+    : null;
+  const reset = p.reset && p.reset.interval !== "one_off"
+    ? { interval: p.reset.interval, interval_count: p.reset.interval_count ?? 1 }
+    : null;
+  return {
+    feature_id: p.feature_id,
+    included: p.unlimited ? 0 : (p.included ?? 0),
+    unlimited: Boolean(p.unlimited),
+    reset,
+    price,
+  };
+}
+
+function planContent(p: CatalogPlanParams): Omit<StoredPlan, "version" | "created_at"> {
+  return {
+    id: p.plan_id,
+    name: p.name,
+    description: p.description ?? null,
+    group: p.group ? p.group : null,
+    add_on: Boolean(p.add_on),
+    auto_enable: Boolean(p.auto_enable),
+    price: p.price
+      ? {
+          amount: p.price.amount,
+          interval: p.price.interval,
+          interval_count: p.price.interval_count ?? 1,
+          ...(p.price.additional_currencies ? { additional_currencies: p.price.additional_currencies } : {}),
+        }
+      : null,
+    items: (p.items ?? []).map(normaliseItem),
+    free_trial: p.free_trial
+      ? { duration_length: p.free_trial.duration_length, duration_type: p.free_trial.duration_type ?? "day",
+          card_required: p.free_trial.card_required ?? true, on_end: p.free_trial.on_end ?? "bill" }
+      : null,
+    archived: Boolean(p.archived),
+  };
+}
+
+/** Billing-relevant content only: a rename is an in-place update, a price change a new version. */
+function pricingKey(p: Omit<StoredPlan, "version" | "created_at">): string {
+  return JSON.stringify([p.price, p.items, p.free_trial, p.add_on, p.group]);
+}
+
+function fullKey(p: Omit<StoredPlan, "version" | "created_at">): string {
+  return JSON.stringify([p.name, p.description, p.auto_enable, p.archived, pricingKey(p)]);
+}
+
+// ── Lookups ────────────────────────────────────────────────────────────────
+
+export function latestPlan(state: SandboxState, planId: string): StoredPlan | undefined {
+  const versions = state.plans[planId];
+  return versions?.[versions.length - 1];
+}
+
+export function planVersion(state: SandboxState, planId: string, version?: number): StoredPlan {
+  const versions = state.plans[planId];
+  const plan = version === undefined ? versions?.[versions.length - 1] : versions?.find((v) => v.version === version);
+  if (!plan) throw notFound.plan(planId);
+  return plan;
+}
+
+export function requireFeature(state: SandboxState, featureId: string): WireFeature {
+  const f = state.features[featureId];
+  if (!f) throw notFound.feature(featureId);
+  return f;
+}
+
+function planInUse(state: SandboxState, planId: string): boolean {
+  return Object.values(state.customers).some((c) =>
+    c.products.some((p) => p.plan_id === planId && p.status !== "expired"));
+}
+
+function versionInUse(state: SandboxState, planId: string, version: number): boolean {
+  return Object.values(state.customers).some((c) =>
+    c.products.some((p) => p.plan_id === planId && p.version === version && p.status !== "expired"));
+}
+
+function featureInUse(state: SandboxState, featureId: string): boolean {
+  return Object.values(state.plans).some((versions) =>
+    versions.some((v) => !v.archived && v.items.some((i) => i.feature_id === featureId)));
+}
+
+// ── Validation shared by every write path ──────────────────────────────────
+
+function validatePlanAgainstFeatures(plan: Omit<StoredPlan, "version" | "created_at">, features: Record<string, WireFeature>): void {
+  for (const item of plan.items) {
+    const f = features[item.feature_id];
+    if (!f) throw invalid(`Plan ${plan.id} references unknown feature ${item.feature_id}`);
+    if (f.type === "metered" && !f.consumable && item.reset) {
+      throw invalid(`Plan ${plan.id}: non-consumable feature ${f.id} cannot have a reset interval`);
+    }
+  }
+  if (plan.add_on && plan.auto_enable) throw invalid(`Plan ${plan.id}: an add-on cannot be auto-enabled`);
+}
+
+// ── Preview and apply ──────────────────────────────────────────────────────
+
+export interface CatalogPreview {
+  feature_changes: Array<{ feature_id: string; action: "create" | "update" | "remove" | "skipped" | "none"; will_archive?: boolean; blocked?: boolean }>;
+  plan_changes: Array<{ plan_id: string; action: "created" | "updated" | "deleted" | "skipped" | "none"; versionable?: boolean; will_archive?: boolean; variants: never[] }>;
+  reward_changes: never[];
+  referral_program_changes: never[];
+}
+
+export function previewCatalog(state: SandboxState, body: CatalogBody): CatalogPreview {
+  const skipF = new Set(body.skip_feature_ids ?? []);
+  const skipP = new Set(body.skip_plan_ids ?? []);
+  const deletions = body.skip_deletions === false;
+  const feature_changes: CatalogPreview["feature_changes"] = [];
+  const plan_changes: CatalogPreview["plan_changes"] = [];
+  const desiredFeatures = new Set<string>();
+  for (const fp of body.features) {
+    desiredFeatures.add(fp.feature_id);
+    if (skipF.has(fp.feature_id)) { feature_changes.push({ feature_id: fp.feature_id, action: "skipped" }); continue; }
+    const existing = state.features[fp.feature_id];
+    const next = normaliseFeature(fp);
+    if (!existing) feature_changes.push({ feature_id: fp.feature_id, action: "create" });
+    else if (JSON.stringify({ ...existing, archived: false }) !== JSON.stringify({ ...next, archived: false }) || (existing.archived && !fp.archived))
+      feature_changes.push({ feature_id: fp.feature_id, action: "update" });
+    else feature_changes.push({ feature_id: fp.feature_id, action: "none" });
+  }
+  const desiredPlans = new Set<string>();
+  for (const pp of body.plans) {
+    desiredPlans.add(pp.plan_id);
+    if (skipP.has(pp.plan_id)) { plan_changes.push({ plan_id: pp.plan_id, action: "skipped", variants: [] }); continue; }
+    const latest = latestPlan(state, pp.plan_id);
+    const next = planContent(pp);
+    if (!latest) plan_changes.push({ plan_id: pp.plan_id, action: "created", variants: [] });
+    else if (fullKey(latest) !== fullKey(next)) {
+      const versionable = !pp.disable_version && pricingKey(latest) !== pricingKey(next) && versionInUse(state, latest.id, latest.version);
+      plan_changes.push({ plan_id: pp.plan_id, action: "updated", versionable, variants: [] });
+    } else plan_changes.push({ plan_id: pp.plan_id, action: "none", variants: [] });
+  }
+  if (deletions) {
+    for (const id of Object.keys(state.plans)) {
+      const latest = latestPlan(state, id);
+      if (!desiredPlans.has(id) && !skipP.has(id) && latest && !latest.archived) {
+        plan_changes.push({ plan_id: id, action: "deleted", will_archive: planInUse(state, id), variants: [] });
+      }
+    }
+    for (const id of Object.keys(state.features)) {
+      const f = state.features[id];
+      if (f && !desiredFeatures.has(id) && !skipF.has(id) && !f.archived) {
+        feature_changes.push({ feature_id: id, action: "remove", will_archive: featureInUse(state, id) && desiredPlansUse(body, id) === false });
+      }
+    }
+  }
+  return { feature_changes, plan_changes, reward_changes: [], referral_program_changes: [] };
+}
+
+function desiredPlansUse(body: CatalogBody, featureId: string): boolean {
+  return body.plans.some((p) => (p.items ?? []).some((i) => i.feature_id === featureId));
+}
+
+/**
+ * Apply a complete desired catalog (atmn's payload) or, with skip_deletions
+ * (the server default), an additive one. Validates everything before changing
+ * anything, so a bad payload leaves the catalog as it was.
+ */
+export function applyCatalog(state: SandboxState, body: CatalogBody, now: number): CatalogPreview {
+  const preview = previewCatalog(state, body);
+  const skipF = new Set(body.skip_feature_ids ?? []);
+  const skipP = new Set(body.skip_plan_ids ?? []);
+
+  // Validate against the catalog as it will be.
+  const nextFeatures: Record<string, WireFeature> = { ...state.features };
+  for (const fp of body.features) if (!skipF.has(fp.feature_id)) nextFeatures[fp.feature_id] = normaliseFeature(fp);
+  for (const f of Object.values(nextFeatures)) {
+    for (const c of f.credit_schema ?? []) {
+      const target = nextFeatures[c.metered_feature_id];
+      if (!target || target.type !== "metered") {
+        throw invalid(`Credit system ${f.id} references ${c.metered_feature_id}, which is not a metered feature`);
+      }
+    }
+  }
+  const contents = body.plans.filter((p) => !skipP.has(p.plan_id)).map(planContent);
+  for (const c of contents) validatePlanAgainstFeatures(c, nextFeatures);
+
+  // Features.
+  state.features = nextFeatures;
+  // Plans.
+  for (const content of contents) {
+    const versions = state.plans[content.id] ?? [];
+    const latest = versions[versions.length - 1];
+    const change = preview.plan_changes.find((c) => c.plan_id === content.id);
+    if (!latest) {
+      state.plans[content.id] = [{ ...content, version: 1, created_at: now }];
+    } else if (change?.action === "updated") {
+      if (change.versionable) versions.push({ ...content, version: latest.version + 1, created_at: now });
+      else versions[versions.length - 1] = { ...content, version: latest.version, created_at: latest.created_at };
+    }
+  }
+  // Deletions (only when the payload is the complete catalog).
+  for (const change of preview.plan_changes) {
+    if (change.action !== "deleted") continue;
+    if (change.will_archive) for (const v of state.plans[change.plan_id] ?? []) v.archived = true;
+    else delete state.plans[change.plan_id];
+  }
+  for (const change of preview.feature_changes) {
+    if (change.action !== "remove") continue;
+    const f = state.features[change.feature_id];
+    if (!f) continue;
+    if (featureInUse(state, change.feature_id)) f.archived = true;
+    else delete state.features[change.feature_id];
+  }
+  return preview;
+}
+
+export function createFeature(state: SandboxState, p: CatalogFeatureParams): WireFeature {
+  if (state.features[p.feature_id]) {
+    throw new ApiError(409, "feature_already_exists", `Feature ${p.feature_id} already exists`);
+  }
+  applyCatalog(state, { features: [p], plans: [], skip_deletions: true }, Date.now());
+  return state.features[p.feature_id] as WireFeature;
+}
+
+export function createPlan(state: SandboxState, p: CatalogPlanParams, now: number): StoredPlan {
+  if (state.plans[p.plan_id]) {
+    throw new ApiError(409, "product_already_exists", `Plan ${p.plan_id} already exists`);
+  }
+  applyCatalog(state, { features: [], plans: [p], skip_deletions: true }, now);
+  return planVersion(state, p.plan_id);
+}
+
+// ── Rendering ──────────────────────────────────────────────────────────────
+
+export function renderFeature(f: WireFeature): Record<string, unknown> {
+  return {
+    id: f.id,
+    name: f.name,
+    type: f.type,
+    consumable: f.consumable,
+    event_names: f.event_names,
+    ...(f.credit_schema ? { credit_schema: f.credit_schema } : {}),
+    display: f.display ?? { singular: f.name.toLowerCase(), plural: f.name.toLowerCase() },
+    archived: f.archived,
+  };
+}
+
+export function renderPlan(plan: StoredPlan, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: plan.id,
+    name: plan.name,
+    description: plan.description,
+    group: plan.group,
+    version: plan.version,
+    add_on: plan.add_on,
+    auto_enable: plan.auto_enable,
+    price: plan.price
+      ? {
+          ...plan.price,
+          display: {
+            primary_text: formatMoney(plan.price.amount, "usd"),
+            secondary_text: plan.price.interval === "one_off" ? "one-off" : `per ${plan.price.interval.replace("_", "-")}`,
+          },
+        }
+      : null,
+    items: plan.items.map((i) => ({
+      feature_id: i.feature_id,
+      included: i.included,
+      unlimited: i.unlimited,
+      reset: i.reset,
+      price: i.price,
+    })),
+    free_trial: plan.free_trial,
+    created_at: plan.created_at,
+    env: "sandbox",
+    archived: plan.archived,
+    base_variant_id: null,
+    config: {},
+    metadata: {},
+    ...extra,
+  };
+}

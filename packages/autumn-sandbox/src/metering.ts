@@ -1,0 +1,395 @@
+// Usage: balances.check (with send_event, lock and with_preview),
+// balances.track (negative values, cap/overflow, event_name fan-out),
+// reservations and balances.finalize, direct balance edits, and the event
+// log behind events.list / events.aggregate.
+
+import type { Ctx } from "./context.js";
+import { ApiError, badRequest, invalid, notFound } from "./errors.js";
+import { latestPlan, requireFeature } from "./catalog.js";
+import { requireCustomer } from "./customers.js";
+import {
+  deduct, giveBack, grantsInOrder, isAllowed, refund, renderBalance, renderFlag, type Taken,
+} from "./ledger.js";
+import { nextBoundaryAfter, isInterval } from "./time.js";
+import { nextId, type CustomerRecord, type Grant, type LockRecord } from "./state.js";
+import type { StoredPlan } from "./wire.js";
+
+export interface LockInput {
+  lock_id: string;
+  enabled: boolean;
+  expires_at?: number | null;
+  overage_behavior?: "reject" | "cap" | "overflow";
+}
+
+function requireEntity(ctx: Ctx, customerId: string, entityId: string | null | undefined): string | null {
+  if (!entityId) return null;
+  const e = ctx.state.entities[`${customerId}/${entityId}`];
+  if (!e) throw notFound.entity(entityId);
+  return entityId;
+}
+
+/** The balance to report for `featureId`: its own, else the credit system paying for it. */
+function reportedBalance(ctx: Ctx, c: CustomerRecord, featureId: string, now: number): Record<string, unknown> | null {
+  const own = renderBalance(ctx.state, c, featureId, now);
+  if (own) return own;
+  const viaCredit = grantsInOrder(ctx.state, c, featureId, now).find((g) => g.feature_id !== featureId);
+  return viaCredit ? renderBalance(ctx.state, c, viaCredit.feature_id, now) : null;
+}
+
+function involvedBalances(ctx: Ctx, c: CustomerRecord, featureId: string, now: number): Record<string, unknown> {
+  const ids = new Set(grantsInOrder(ctx.state, c, featureId, now).map((g) => g.feature_id));
+  const out: Record<string, unknown> = {};
+  for (const id of ids) out[id] = renderBalance(ctx.state, c, id, now);
+  return out;
+}
+
+function renderDeductions(ctx: Ctx, c: CustomerRecord, taken: Taken[]): Array<Record<string, unknown>> {
+  return taken.filter((t) => t.amount !== 0).map((t) => {
+    const g = c.grants.find((x) => x.id === t.grant_id) as Grant;
+    return {
+      balance_id: t.grant_id,
+      feature_id: g.feature_id,
+      plan_id: g.plan_id,
+      reset: g.reset && g.next_reset_at !== null ? { interval: g.reset.interval, interval_count: g.reset.interval_count, resets_at: g.next_reset_at } : null,
+      value: t.amount,
+    };
+  });
+}
+
+function recordEvent(ctx: Ctx, c: CustomerRecord, featureId: string, entityId: string | null, value: number, at: number, properties: Record<string, unknown>, taken: Taken[]): void {
+  ctx.state.events.push({
+    id: nextId(ctx.state, "evt"),
+    customer_id: c.id,
+    entity_id: entityId,
+    feature_id: featureId,
+    value,
+    timestamp: at,
+    properties,
+    deductions: renderDeductions(ctx, c, taken),
+  });
+}
+
+function limitReached(ctx: Ctx, c: CustomerRecord, featureId: string, entityId: string | null, now: number): void {
+  if (!isAllowed(ctx.state, c, featureId, 1, now)) {
+    ctx.emit({ type: "balances.limit_reached", data: { customer_id: c.id, feature_id: featureId, ...(entityId ? { entity_id: entityId } : {}), limit_type: "included" } });
+  }
+}
+
+function newLock(ctx: Ctx, c: CustomerRecord, featureId: string, entityId: string | null, lock: LockInput, taken: Taken[], value: number, behaviour: LockRecord["overage_behavior"], properties: Record<string, unknown>): void {
+  ctx.state.locks[lock.lock_id] = {
+    lock_id: lock.lock_id,
+    customer_id: c.id,
+    feature_id: featureId,
+    entity_id: entityId,
+    taken,
+    value,
+    overage_behavior: behaviour,
+    expires_at: lock.expires_at ?? null,
+    status: "held",
+    properties,
+  };
+}
+
+// ── check ──────────────────────────────────────────────────────────────────
+
+export interface CheckInput {
+  customer_id: string;
+  feature_id: string;
+  entity_id?: string | null;
+  required_balance?: number;
+  properties?: Record<string, unknown>;
+  send_event?: boolean;
+  lock?: LockInput;
+  with_preview?: boolean;
+}
+
+export function check(ctx: Ctx, input: CheckInput): Record<string, unknown> {
+  const feature = requireFeature(ctx.state, input.feature_id);
+  const c = requireCustomer(ctx, input.customer_id);
+  const entityId = requireEntity(ctx, c.id, input.entity_id);
+  const now = ctx.now(c);
+  const required = input.required_balance ?? 1;
+  const base = { customer_id: c.id, entity_id: entityId, required_balance: required };
+
+  if (feature.type === "boolean") {
+    const flag = renderFlag(ctx.state, c, feature.id, now);
+    return { allowed: flag !== null, ...base, balance: null, flag, ...(flag === null && input.with_preview ? { preview: paywall(ctx, c, feature.id, "feature_flag") } : {}) };
+  }
+
+  let allowed = isAllowed(ctx.state, c, feature.id, required, now);
+  const lock = input.lock?.enabled ? input.lock : undefined;
+  if (lock) {
+    if (ctx.state.locks[lock.lock_id]) throw new ApiError(409, "lock_already_exists", `Lock ${lock.lock_id} already exists`);
+    const behaviour = lock.overage_behavior ?? "reject";
+    if (allowed || behaviour !== "reject") {
+      const taken = deduct(ctx.state, c, feature.id, required, behaviour === "overflow" ? "overflow" : "cap", now);
+      const got = taken.reduce((s, t) => s + t.amount, 0);
+      allowed = allowed || got > 0;
+      newLock(ctx, c, feature.id, entityId, lock, taken, required, behaviour, input.properties ?? {});
+    }
+  } else if (input.send_event && allowed && required > 0) {
+    const taken = deduct(ctx.state, c, feature.id, required, "cap", now);
+    recordEvent(ctx, c, feature.id, entityId, required, now, input.properties ?? {}, taken);
+    limitReached(ctx, c, feature.id, entityId, now);
+  }
+  const balance = reportedBalance(ctx, c, feature.id, now);
+  return {
+    allowed,
+    ...base,
+    balance,
+    flag: null,
+    balances: involvedBalances(ctx, c, feature.id, now),
+    ...(!allowed && input.with_preview ? { preview: paywall(ctx, c, feature.id, "usage_limit") } : {}),
+  };
+}
+
+/** Paywall data for a denied check: the plans that would grant the feature, in the legacy product shape the SDK expects here. */
+function paywall(ctx: Ctx, c: CustomerRecord, featureId: string, scenario: "usage_limit" | "feature_flag"): Record<string, unknown> {
+  const feature = ctx.state.features[featureId];
+  const name = feature?.name ?? featureId;
+  const grants = (p: StoredPlan): boolean => p.items.some((i) => i.feature_id === featureId
+    || Boolean(ctx.state.features[i.feature_id]?.credit_schema?.some((s) => s.metered_feature_id === featureId)));
+  const products = Object.keys(ctx.state.plans)
+    .map((id) => latestPlan(ctx.state, id))
+    .filter((p): p is StoredPlan => !!p && !p.archived && grants(p))
+    .filter((p) => !c.products.some((cp) => cp.status === "active" && cp.plan_id === p.id && !p.add_on))
+    .map((p) => legacyProduct(ctx, c, p));
+  return {
+    scenario,
+    title: scenario === "usage_limit" ? `You have run out of ${name}` : `${name} is not included in your plan`,
+    message: scenario === "usage_limit" ? `Upgrade to get more ${name}.` : `Upgrade to unlock ${name}.`,
+    feature_id: featureId,
+    feature_name: name,
+    products,
+  };
+}
+
+const LEGACY_TYPE: Record<string, string> = { boolean: "static", credit_system: "single_use", ai_credit_system: "single_use" };
+
+/** A plan in Autumn's 1.2 "product" vocabulary (used inside check previews). */
+function legacyProduct(ctx: Ctx, c: CustomerRecord, p: StoredPlan): Record<string, unknown> {
+  const items: Array<Record<string, unknown>> = p.items.map((i) => {
+    const f = ctx.state.features[i.feature_id];
+    const featureType = f ? (LEGACY_TYPE[f.type] ?? (f.consumable ? "single_use" : "continuous_use")) : "single_use";
+    return {
+      type: i.price ? "priced_feature" : "feature",
+      feature_id: i.feature_id,
+      feature_type: featureType,
+      included_usage: i.unlimited ? "inf" : i.included,
+      interval: i.reset?.interval ?? null,
+      price: i.price?.amount ?? null,
+      usage_model: i.price ? (i.price.billing_method === "usage_based" ? "pay_per_use" : "prepaid") : null,
+      billing_units: i.price?.billing_units ?? null,
+    };
+  });
+  if (p.price) {
+    items.unshift({ type: "price", price: p.price.amount, interval: p.price.interval === "one_off" ? null : p.price.interval });
+  }
+  return {
+    id: p.id,
+    name: p.name,
+    group: p.group,
+    env: "sandbox",
+    is_add_on: p.add_on,
+    is_default: p.auto_enable,
+    archived: p.archived,
+    version: p.version,
+    created_at: p.created_at,
+    items,
+    free_trial: p.free_trial
+      ? { duration: p.free_trial.duration_type, length: p.free_trial.duration_length, unique_fingerprint: true,
+          card_required: p.free_trial.card_required, trial_available: !c.trials_used.some((t) => t.plan_id === p.id) }
+      : null,
+    base_variant_id: null,
+    scenario: p.add_on ? "new" : "upgrade",
+  };
+}
+
+// ── track ──────────────────────────────────────────────────────────────────
+
+export interface TrackInput {
+  customer_id: string;
+  feature_id?: string;
+  event_name?: string;
+  entity_id?: string | null;
+  value?: number;
+  properties?: Record<string, unknown>;
+  timestamp?: number;
+  overage_behavior?: "cap" | "overflow";
+  lock?: LockInput;
+}
+
+export function track(ctx: Ctx, input: TrackInput): Record<string, unknown> {
+  if (!input.feature_id && !input.event_name) throw invalid("Either feature_id or event_name is required");
+  const c = requireCustomer(ctx, input.customer_id);
+  const entityId = requireEntity(ctx, c.id, input.entity_id);
+  const now = ctx.now(c);
+  const value = input.value ?? 1;
+  if (!Number.isFinite(value)) throw invalid("value must be a finite number");
+  const featureIds = input.feature_id
+    ? [requireFeature(ctx.state, input.feature_id).id]
+    : Object.values(ctx.state.features).filter((f) => f.event_names.includes(input.event_name as string)).map((f) => f.id);
+  if (featureIds.length === 0) throw notFound.feature(input.event_name as string);
+
+  let taken: Taken[] = [];
+  for (const featureId of featureIds) {
+    const feature = requireFeature(ctx.state, featureId);
+    if (feature.type === "boolean") continue;
+    let t: Taken[];
+    if (input.lock?.enabled) {
+      if (ctx.state.locks[input.lock.lock_id]) throw new ApiError(409, "lock_already_exists", `Lock ${input.lock.lock_id} already exists`);
+      t = deduct(ctx.state, c, featureId, Math.max(0, value), "cap", now);
+      newLock(ctx, c, featureId, entityId, input.lock, t, value, "cap", input.properties ?? {});
+    } else {
+      t = value >= 0
+        ? deduct(ctx.state, c, featureId, value, input.overage_behavior ?? "cap", now)
+        : refund(ctx.state, c, featureId, -value, now);
+      recordEvent(ctx, c, featureId, entityId, value, input.timestamp ?? now, input.properties ?? {}, t);
+      if (value > 0) limitReached(ctx, c, featureId, entityId, now);
+    }
+    taken = taken.concat(t);
+  }
+  const primary = featureIds[0] as string;
+  const boolean = ctx.state.features[primary]?.type === "boolean";
+  return {
+    customer_id: c.id,
+    ...(entityId ? { entity_id: entityId } : {}),
+    ...(input.event_name ? { event_name: input.event_name } : {}),
+    value,
+    balance: boolean ? null : reportedBalance(ctx, c, primary, now),
+    deductions: renderDeductions(ctx, c, taken),
+  };
+}
+
+// ── finalize ───────────────────────────────────────────────────────────────
+
+export interface FinalizeInput {
+  lock_id: string;
+  action: "confirm" | "release";
+  override_value?: number;
+  properties?: Record<string, unknown>;
+}
+
+export function finalize(ctx: Ctx, input: FinalizeInput): { success: true } {
+  const lock = ctx.state.locks[input.lock_id];
+  if (!lock) throw badRequest(`Lock not found for ID: ${input.lock_id}`);
+  if (input.action === "release" && input.override_value !== undefined) throw invalid("override_value cannot be used with action: release");
+  const c = requireCustomer(ctx, lock.customer_id);
+  if (lock.status !== "held") throw new ApiError(409, "invalid_request", `Lock ${input.lock_id} is already ${lock.status}`);
+  const now = ctx.now(c);
+  if (input.action === "release") {
+    giveBack(c, lock.taken);
+    lock.status = "released";
+    return { success: true };
+  }
+  const held = lock.taken.reduce((s, t) => s + t.amount, 0);
+  let final = lock.taken;
+  let value = lock.value;
+  if (input.override_value !== undefined) {
+    value = input.override_value;
+    const heldUnits = lock.value;
+    const diff = input.override_value - heldUnits;
+    if (diff > 0) {
+      final = final.concat(deduct(ctx.state, c, lock.feature_id, diff, lock.overage_behavior === "overflow" ? "overflow" : "cap", now));
+    } else if (diff < 0 && held > 0) {
+      const back = giveBack(c, lock.taken, Math.min(1, -diff / heldUnits));
+      final = lock.taken.map((t) => ({ ...t, amount: t.amount + (back.find((b) => b.grant_id === t.grant_id)?.amount ?? 0) }));
+    }
+  }
+  lock.status = "confirmed";
+  recordEvent(ctx, c, lock.feature_id, lock.entity_id, value, now, { ...lock.properties, ...(input.properties ?? {}) }, final);
+  limitReached(ctx, c, lock.feature_id, lock.entity_id, now);
+  return { success: true };
+}
+
+// ── direct balance edits ───────────────────────────────────────────────────
+
+export interface BalanceCreateInput {
+  customer_id: string;
+  feature_id: string;
+  entity_id?: string | null;
+  included_grant?: number;
+  unlimited?: boolean;
+  reset?: { interval: string; interval_count?: number } | null;
+  expires_at?: number | null;
+  next_reset_at?: number | null;
+  balance_id?: string;
+}
+
+export function createBalance(ctx: Ctx, input: BalanceCreateInput): { success: true } {
+  const f = requireFeature(ctx.state, input.feature_id);
+  if (f.type === "boolean" && input.included_grant) throw invalid("A boolean feature has no balance to grant");
+  const c = requireCustomer(ctx, input.customer_id);
+  requireEntity(ctx, c.id, input.entity_id);
+  const now = ctx.now(c);
+  let reset: Grant["reset"] = null;
+  if (input.reset && input.reset.interval !== "one_off") {
+    if (!isInterval(input.reset.interval)) throw invalid(`Unknown reset interval ${input.reset.interval}`);
+    reset = { interval: input.reset.interval, interval_count: input.reset.interval_count ?? 1 };
+  }
+  c.grants.push({
+    id: input.balance_id ?? nextId(ctx.state, "cus_ent"),
+    customer_product_id: null,
+    plan_id: null,
+    feature_id: f.id,
+    included_grant: input.included_grant ?? 0,
+    prepaid_grant: 0,
+    usage: 0,
+    unlimited: Boolean(input.unlimited),
+    reset,
+    reset_anchor: reset ? now : null,
+    next_reset_at: reset ? (input.next_reset_at ?? nextBoundaryAfter(now, reset.interval, reset.interval_count, now)) : null,
+    expires_at: input.expires_at ?? null,
+    overage_allowed: false,
+    max_purchase: null,
+    billing_method: null,
+    add_on: true,
+    created_at: now,
+  });
+  return { success: true };
+}
+
+export interface BalanceUpdateInput {
+  customer_id: string;
+  feature_id: string;
+  entity_id?: string | null;
+  remaining?: number;
+  add_to_balance?: number;
+  usage?: number;
+  included_grant?: number;
+  interval?: string;
+  balance_id?: string;
+  next_reset_at?: number;
+}
+
+export function updateBalance(ctx: Ctx, input: BalanceUpdateInput): { success: true } {
+  requireFeature(ctx.state, input.feature_id);
+  const c = requireCustomer(ctx, input.customer_id);
+  const now = ctx.now(c);
+  const modes = [input.remaining, input.add_to_balance, input.usage].filter((v) => v !== undefined).length;
+  if (modes !== 1 && input.included_grant === undefined) throw invalid("Provide exactly one of remaining, add_to_balance or usage");
+  const own = grantsInOrder(ctx.state, c, input.feature_id, now).filter((g) => g.feature_id === input.feature_id);
+  const target = own.find((g) => (input.balance_id ? g.id === input.balance_id : input.interval ? g.reset?.interval === input.interval : true));
+  if (!target) throw notFound.feature(input.feature_id);
+  if (input.included_grant !== undefined) target.included_grant = input.included_grant;
+  const total = target.included_grant + target.prepaid_grant;
+  if (input.remaining !== undefined) target.usage = total - input.remaining;
+  if (input.usage !== undefined) target.usage = input.usage;
+  // add_to_balance lowers usage and leaves granted unchanged (#14)
+  if (input.add_to_balance !== undefined) target.usage -= input.add_to_balance;
+  if (input.next_reset_at !== undefined) target.next_reset_at = input.next_reset_at;
+  return { success: true };
+}
+
+export function deleteBalance(ctx: Ctx, input: { customer_id: string; feature_id?: string; balance_id?: string; interval?: string }): { success: true } {
+  const c = requireCustomer(ctx, input.customer_id);
+  const before = c.grants.length;
+  c.grants = c.grants.filter((g) => !(
+    (input.balance_id ? g.id === input.balance_id : true) &&
+    (input.feature_id ? g.feature_id === input.feature_id : true) &&
+    (input.interval ? g.reset?.interval === input.interval : true) &&
+    (input.balance_id || g.customer_product_id === null)
+  ));
+  if (c.grants.length === before) throw notFound.feature(input.feature_id ?? input.balance_id ?? "balance");
+  return { success: true };
+}

@@ -1,0 +1,265 @@
+// The RPC route table: `POST /v1/<group>.<op>` → handler, each with a zod
+// schema for its body so bad input is a 400 `invalid_inputs` with Autumn's
+// error shape, never a crash. Handlers are synchronous over in-memory state,
+// which makes every call atomic (200 concurrent reservations cannot race).
+
+import { z } from "zod";
+import type { Ctx } from "./context.js";
+import { ApiError, invalid } from "./errors.js";
+import {
+  applyCatalog, createFeature, createPlan, latestPlan, planVersion, previewCatalog, renderFeature, renderPlan,
+  requireFeature, type CatalogBody, type CatalogFeatureParams, type CatalogPlanParams,
+} from "./catalog.js";
+import {
+  deleteCustomer, getOrCreateCustomer, listCustomers, renderCustomer, requireCustomer, updateCustomer,
+} from "./customers.js";
+import { check, createBalance, deleteBalance, finalize, track, updateBalance, type CheckInput, type TrackInput } from "./metering.js";
+import { attach, decide, openPortal, previewAttach, previewUpdate, setupPayment, update, type AttachInput, type UpdateInput } from "./billing.js";
+import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, updateEntity } from "./entities.js";
+import { aggregateEvents, listEvents } from "./events.js";
+import { settle } from "./subscriptions.js";
+
+type Handler = (ctx: Ctx, body: Record<string, unknown>) => unknown;
+
+const id = z.string().min(1);
+const obj = z.record(z.string(), z.unknown());
+const expand = z.array(z.string()).optional();
+const lock = z.object({
+  lock_id: id,
+  enabled: z.boolean(),
+  expires_at: z.number().nullish(),
+  overage_behavior: z.enum(["reject", "cap", "overflow"]).optional(),
+});
+
+function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    throw invalid(r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  }
+  return r.data;
+}
+
+const customerInput = z.object({
+  customer_id: id,
+  name: z.string().nullish(),
+  email: z.string().nullish(),
+  fingerprint: z.string().nullish(),
+  metadata: obj.nullish(),
+  stripe_id: z.string().nullish(),
+  send_email_receipts: z.boolean().optional(),
+  currency: z.string().nullish(),
+  auto_enable_plan_id: z.string().nullish(),
+  expand,
+}).loose();
+
+const attachInput = z.object({
+  customer_id: id,
+  plan_id: id,
+  version: z.number().int().optional(),
+  feature_quantities: z.array(z.object({ feature_id: id, quantity: z.number().min(0) }).loose()).optional(),
+  customize: z.object({ free_trial: z.any().optional() }).loose().nullish(),
+  redirect_mode: z.enum(["always", "if_required", "never"]).optional(),
+  plan_schedule: z.enum(["immediate", "end_of_cycle"]).optional(),
+  success_url: z.string().nullish(),
+  no_billing_changes: z.boolean().optional(),
+  currency: z.string().optional(),
+  entity_id: z.string().nullish(),
+}).loose();
+
+const updateInput = z.object({
+  customer_id: id,
+  plan_id: z.string().optional(),
+  subscription_id: z.string().optional(),
+  cancel_action: z.enum(["cancel_immediately", "cancel_end_of_cycle", "uncancel"]).optional(),
+  feature_quantities: z.array(z.object({ feature_id: id, quantity: z.number().min(0) }).loose()).optional(),
+  refund_last_payment: z.enum(["prorated", "full"]).optional(),
+  no_billing_changes: z.boolean().optional(),
+}).loose();
+
+function noEntities(body: { entity_id?: string | null }): void {
+  if (body.entity_id) throw invalid("The sandbox does not support entity-scoped plans");
+}
+
+export const ROUTES: Record<string, Handler> = {
+  // ── customers ──
+  "customers.get_or_create": (ctx, b) => {
+    const input = parse(customerInput.extend({ customer_id: z.string().nullable() }), b);
+    const customerId = input.customer_id ?? `cus_${Math.random().toString(36).slice(2, 12)}`;
+    return renderCustomer(ctx, getOrCreateCustomer(ctx, { ...input, customer_id: customerId }), input.expand ?? []);
+  },
+  "customers.get": (ctx, b) => {
+    const input = parse(z.object({ customer_id: id, expand }).loose(), b);
+    return renderCustomer(ctx, requireCustomer(ctx, input.customer_id), input.expand ?? []);
+  },
+  "customers.list": (ctx, b) => {
+    const input = parse(z.object({
+      start_cursor: z.string().optional(),
+      limit: z.number().optional(),
+      search: z.string().optional(),
+      plans: z.array(z.object({ id, versions: z.array(z.number()).optional() })).optional(),
+      subscription_status: z.string().optional(),
+      sort_order: z.enum(["asc", "desc"]).optional(),
+      created_at_range: z.object({ start: z.number().optional(), end: z.number().optional() }).optional(),
+      expand,
+    }).loose(), b);
+    const page = listCustomers(ctx, input);
+    return { list: page.list.map((c) => renderCustomer(ctx, c, input.expand ?? [])), next_cursor: page.next_cursor };
+  },
+  "customers.update": (ctx, b) => {
+    const input = parse(customerInput.extend({ new_customer_id: z.string().optional() }), b);
+    return renderCustomer(ctx, updateCustomer(ctx, input));
+  },
+  "customers.delete": (ctx, b) => {
+    const input = parse(z.object({ customer_id: id }).loose(), b);
+    deleteCustomer(ctx, input.customer_id);
+    return { success: true };
+  },
+  "customers.advance_test_clock": (ctx, b) => {
+    const input = parse(z.object({ customer_id: id, frozen_time: z.number() }).loose(), b);
+    const c = requireCustomer(ctx, input.customer_id);
+    const target = Math.floor(input.frozen_time / 1000) * 1000;
+    if (target <= ctx.now(c)) throw invalid("frozen_time must be later than the current clock time");
+    c.clock_offset_ms += target - ctx.now(c);
+    settle(ctx, c);
+    return { customer_id: c.id, frozen_time: ctx.now(c), status: "ready" };
+  },
+
+  // ── features and plans ──
+  "features.list": (ctx) => ({ list: Object.values(ctx.state.features).map(renderFeature) }),
+  "features.get": (ctx, b) => renderFeature(requireFeature(ctx.state, parse(z.object({ feature_id: id }).loose(), b).feature_id)),
+  "features.create": (ctx, b) => {
+    const input = parse(z.object({
+      feature_id: id, name: z.string().min(1), type: z.enum(["boolean", "metered", "credit_system", "ai_credit_system"]),
+      consumable: z.boolean().optional(), event_names: z.array(z.string()).optional(),
+      credit_schema: z.array(z.object({ metered_feature_id: id, credit_cost: z.number().positive() })).optional(),
+      display: z.object({ singular: z.string(), plural: z.string() }).optional(),
+    }).loose(), b);
+    if (input.type === "metered" && input.consumable === undefined) throw invalid("consumable is required for metered features");
+    return renderFeature(createFeature(ctx.state, input as CatalogFeatureParams));
+  },
+  "plans.list": (ctx, b) => {
+    const input = parse(z.object({ customer_id: z.string().optional(), include_archived: z.boolean().optional(), all_versions: z.boolean().optional() }).loose(), b ?? {});
+    const customer = input.customer_id ? requireCustomer(ctx, input.customer_id) : null;
+    const list = Object.values(ctx.state.plans).flatMap((versions) => (input.all_versions ? versions : versions.slice(-1)))
+      .filter((p) => input.include_archived || !p.archived)
+      .map((p) => renderPlan(p, customer ? { customer_eligibility: eligibility(ctx, customer.id, p.id) } : {}));
+    return { list };
+  },
+  "plans.get": (ctx, b) => {
+    const input = parse(z.object({ plan_id: id, version: z.number().int().optional() }).loose(), b);
+    return renderPlan(planVersion(ctx.state, input.plan_id, input.version));
+  },
+  "plans.create": (ctx, b) => {
+    const input = parse(z.object({ plan_id: id, name: z.string().min(1) }).loose(), b);
+    return renderPlan(createPlan(ctx.state, input as unknown as CatalogPlanParams, ctx.now()));
+  },
+  "catalog.preview_update": (ctx, b) => previewCatalog(ctx.state, catalogBody(b)),
+  "catalog.update": (ctx, b) => {
+    const preview = applyCatalog(ctx.state, catalogBody(b), ctx.now());
+    return { success: true, ...preview };
+  },
+  "rewards.list": () => ({ list: [] }),
+  "referral_programs.list": () => ({ list: [] }),
+
+  // ── balances ──
+  "balances.check": (ctx, b) => check(ctx, parse(z.object({
+    customer_id: id, feature_id: id, entity_id: z.string().nullish(), required_balance: z.number().optional(),
+    properties: obj.optional(), send_event: z.boolean().optional(), lock: lock.optional(), with_preview: z.boolean().optional(),
+  }).loose(), b) as CheckInput),
+  "balances.track": (ctx, b) => {
+    const input = parse(z.object({
+      customer_id: id, feature_id: z.string().optional(), event_name: z.string().optional(), entity_id: z.string().nullish(),
+      value: z.number().optional(), properties: obj.optional(), timestamp: z.number().optional(),
+      overage_behavior: z.enum(["cap", "overflow"]).optional(), async: z.boolean().optional(), lock: lock.optional(),
+      idempotency_key: z.string().optional(),
+    }).loose(), b);
+    const result = track(ctx, input as TrackInput);
+    return input.async ? NO_CONTENT : result;
+  },
+  "balances.batch_track": (ctx, b) => {
+    const list = parse(z.array(obj).max(1000), (b as { __array?: unknown }).__array ?? b);
+    for (const item of list) ROUTES["balances.track"]?.(ctx, item);
+    return ACCEPTED;
+  },
+  "balances.finalize": (ctx, b) => finalize(ctx, parse(z.object({
+    lock_id: id, action: z.enum(["confirm", "release"]), override_value: z.number().optional(), properties: obj.optional(),
+  }).loose(), b)),
+  "balances.create": (ctx, b) => createBalance(ctx, parse(z.object({
+    customer_id: id, feature_id: id, entity_id: z.string().nullish(), included_grant: z.number().optional(), unlimited: z.boolean().optional(),
+    reset: z.object({ interval: z.string(), interval_count: z.number().optional() }).nullish(), expires_at: z.number().nullish(),
+    next_reset_at: z.number().nullish(), balance_id: z.string().optional(),
+  }).loose(), b)),
+  "balances.update": (ctx, b) => updateBalance(ctx, parse(z.object({
+    customer_id: id, feature_id: id, entity_id: z.string().nullish(), remaining: z.number().optional(), add_to_balance: z.number().optional(),
+    usage: z.number().optional(), included_grant: z.number().optional(), interval: z.string().optional(), balance_id: z.string().optional(),
+    next_reset_at: z.number().optional(),
+  }).loose(), b)),
+  "balances.delete": (ctx, b) => deleteBalance(ctx, parse(z.object({
+    customer_id: id, feature_id: z.string().optional(), balance_id: z.string().optional(), interval: z.string().optional(),
+  }).loose(), b)),
+
+  // ── billing ──
+  "billing.attach": (ctx, b) => { const i = parse(attachInput, b); noEntities(i); return attach(ctx, i as AttachInput); },
+  "billing.preview_attach": (ctx, b) => { const i = parse(attachInput, b); noEntities(i); return previewAttach(ctx, i as AttachInput); },
+  "billing.update": (ctx, b) => update(ctx, parse(updateInput, b) as UpdateInput),
+  "billing.preview_update": (ctx, b) => previewUpdate(ctx, parse(updateInput, b) as UpdateInput),
+  "billing.open_customer_portal": (ctx, b) => openPortal(ctx, parse(z.object({ customer_id: id, return_url: z.string().nullish() }).loose(), b)),
+  "billing.setup_payment": (ctx, b) => setupPayment(ctx, parse(z.object({ customer_id: id, success_url: z.string().nullish(), plan_id: z.string().optional() }).loose(), b)),
+
+  // ── entities ──
+  "entities.create": (ctx, b) => renderEntity(createEntity(ctx, parse(z.object({ customer_id: id, entity_id: id, feature_id: id, name: z.string().nullish() }).loose(), b))),
+  "entities.get": (ctx, b) => renderEntity(getEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id }).loose(), b))),
+  "entities.list": (ctx, b) => {
+    const page = listEntities(ctx, parse(z.object({ customer_id: z.string().optional(), start_cursor: z.string().optional(), limit: z.number().int().min(1).max(5000).optional() }).loose(), b));
+    return { list: page.list.map(renderEntity), next_cursor: page.next_cursor };
+  },
+  "entities.update": (ctx, b) => renderEntity(updateEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id, name: z.string().nullish() }).loose(), b))),
+  "entities.delete": (ctx, b) => { deleteEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id }).loose(), b)); return { success: true }; },
+
+  // ── events ──
+  "events.list": (ctx, b) => listEvents(ctx, parse(z.object({
+    start_cursor: z.string().optional(), limit: z.number().optional(), customer_id: z.string().optional(), entity_id: z.string().optional(),
+    feature_id: z.union([z.string(), z.array(z.string())]).optional(), custom_range: z.object({ start: z.number().optional(), end: z.number().optional() }).optional(),
+  }).loose(), b)),
+  "events.aggregate": (ctx, b) => aggregateEvents(ctx, parse(z.object({
+    customer_id: z.string().optional(), entity_id: z.string().optional(), feature_id: z.union([z.string(), z.array(z.string())]),
+    range: z.string().optional(), custom_range: z.object({ start: z.number(), end: z.number() }).optional(),
+    bin_size: z.enum(["hour", "day", "week", "month"]).optional(),
+  }).loose(), b)),
+};
+
+/** Sentinels for bodiless answers. */
+export const NO_CONTENT = Symbol("204");
+export const ACCEPTED = Symbol("202");
+
+function catalogBody(b: Record<string, unknown>): CatalogBody {
+  const body = parse(z.object({
+    features: z.array(z.object({ feature_id: id, name: z.string(), type: z.enum(["boolean", "metered", "credit_system", "ai_credit_system"]) }).loose()).default([]),
+    plans: z.array(z.object({ plan_id: id, name: z.string() }).loose()).default([]),
+    skip_deletions: z.boolean().optional(),
+    skip_feature_ids: z.array(z.string()).optional(),
+    skip_plan_ids: z.array(z.string()).optional(),
+  }).loose(), b);
+  return { ...body, skip_deletions: body.skip_deletions ?? true } as unknown as CatalogBody;
+}
+
+function eligibility(ctx: Ctx, customerId: string, planId: string): Record<string, unknown> {
+  const c = ctx.state.customers[customerId];
+  const plan = latestPlan(ctx.state, planId);
+  if (!c || !plan) return { attach_action: "none" };
+  const cp = c.products.find((p) => p.plan_id === planId && p.status !== "expired");
+  const trialing = cp?.trial_ends_at !== null && cp?.trial_ends_at !== undefined && cp.trial_ends_at > ctx.now(c);
+  const base = {
+    trial_available: Boolean(plan.free_trial) && !c.trials_used.some((t) => t.plan_id === planId),
+    ...(cp ? { status: cp.status === "scheduled" ? "scheduled" : "active", canceling: cp.canceled_at !== null, trialing } : {}),
+  };
+  if (plan.archived) return { ...base, attach_action: "none" };
+  try {
+    const d = decide(ctx, c, { customer_id: c.id, plan_id: planId });
+    const action = d.action === "uncancel" ? "none" : d.action;
+    return { ...base, attach_action: action };
+  } catch (err) {
+    if (err instanceof ApiError) return { ...base, attach_action: "none" };
+    throw err;
+  }
+}

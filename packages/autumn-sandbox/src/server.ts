@@ -1,0 +1,368 @@
+// The HTTP face of the sandbox. Per /v1 request: authenticate like Autumn
+// (am_sk_test_* only), count the call, apply any injected fault, enforce
+// Idempotency-Key (409 on repeat, released when the first try failed), run
+// the handler atomically, persist. Also serves the hosted pages and the
+// sandbox-only control routes under /sandbox (clock, faults, reset, config).
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApiError } from "./errors.js";
+import type { Ctx, WebhookEvent } from "./context.js";
+import { StateStore, type CustomerRecord } from "./state.js";
+import { ACCEPTED, NO_CONTENT, ROUTES } from "./routes.js";
+import { Faults, type FaultInput } from "./faults.js";
+import { WebhookSender } from "./webhooks.js";
+import { applyCatalog, type CatalogBody } from "./catalog.js";
+import { authenticate as authenticateCheckout, settleCheckouts, submitCard } from "./billing.js";
+import { checkoutPage, invoicePage, notFoundPage, portalAction, portalPage } from "./pages.js";
+import { settle } from "./subscriptions.js";
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** JSON file that keeps state across restarts; null keeps it in memory only. */
+  dataFile?: string | null;
+  /** Catalog to load into an empty sandbox (and on reset). */
+  seed?: CatalogBody | null;
+  settlementDelayMs?: number;
+  webhookUrl?: string | null;
+  webhookSecret?: string | null;
+  webhookRetryDelaysMs?: number[];
+  /** Public base URL of hosted pages; defaults to http://host:port. */
+  publicUrl?: string;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+
+export class AutumnSandbox {
+  readonly store: StateStore;
+  readonly faults = new Faults();
+  readonly webhooks: WebhookSender;
+  readonly stats: Record<string, number> = {};
+  settlementDelayMs: number;
+  private server: Server | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private base = "";
+  readonly ctx: Ctx;
+
+  constructor(private readonly options: SandboxOptions = {}) {
+    this.store = new StateStore(options.dataFile ?? null);
+    this.settlementDelayMs = options.settlementDelayMs ?? 3_000;
+    this.webhooks = new WebhookSender(
+      { url: options.webhookUrl ?? null, secret: options.webhookSecret ?? null },
+      options.webhookRetryDelaysMs,
+    );
+    const self = this;
+    this.ctx = {
+      get state() { return self.store.state; },
+      now: (customer?: CustomerRecord | null) => Date.now() + self.store.state.clock_offset_ms + (customer?.clock_offset_ms ?? 0),
+      get publicUrl() { return self.options.publicUrl ?? self.base; },
+      get settlementDelayMs() { return self.settlementDelayMs; },
+      emit: (event: WebhookEvent) => self.webhooks.send(event),
+    };
+    if (Object.keys(this.store.state.features).length === 0 && options.seed) this.seed();
+  }
+
+  get url(): string {
+    return this.base;
+  }
+
+  private seed(): void {
+    if (this.options.seed) applyCatalog(this.store.state, { ...this.options.seed, skip_deletions: true }, this.ctx.now());
+    this.store.changed();
+  }
+
+  async listen(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) send(res, 500, { message: err instanceof Error ? err.message : String(err), code: "internal_error", env: "sandbox" });
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve) => this.server?.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", resolve));
+    const addr = this.server.address() as AddressInfo;
+    this.base = `http://${this.options.host ?? "127.0.0.1"}:${addr.port}`;
+    this.ticker = setInterval(() => this.tick(), 100);
+    this.ticker.unref();
+    return this.base;
+  }
+
+  /** Settle paid checkouts whose delay has passed. */
+  tick(realNow = Date.now()): void {
+    if (settleCheckouts(this.ctx, realNow).length > 0) this.store.changed();
+  }
+
+  async close(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.webhooks.close();
+    this.store.flush();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.server = null;
+  }
+
+  /** Move sandbox time forward for everyone, or for one customer, and run what falls due. */
+  advanceClock(ms: number, customerId?: string): number {
+    if (!(ms > 0)) throw new ApiError(400, "invalid_inputs", "ms must be a positive number");
+    if (customerId) {
+      const c = this.store.state.customers[customerId];
+      if (!c) throw new ApiError(404, "customer_not_found", `Customer ${customerId} not found`);
+      c.clock_offset_ms += ms;
+      settle(this.ctx, c);
+      this.store.changed();
+      return this.ctx.now(c);
+    }
+    this.store.state.clock_offset_ms += ms;
+    for (const c of Object.values(this.store.state.customers)) settle(this.ctx, c);
+    this.store.changed();
+    return this.ctx.now();
+  }
+
+  reset(): void {
+    this.store.reset();
+    this.faults.clear();
+    for (const k of Object.keys(this.stats)) delete this.stats[k];
+    this.seed();
+  }
+
+  // ── request handling ────────────────────────────────────────────────────
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://sandbox");
+    const path = url.pathname;
+    if (req.method === "GET" && path === "/health") return send(res, 200, { ok: true });
+    if (path.startsWith("/checkout/") || path.startsWith("/portal/") || path.startsWith("/invoices/")) {
+      return this.page(req, res, path);
+    }
+    const auth = authenticate(req);
+    if (auth) return send(res, 401, { message: auth.message, code: auth.code, env: "sandbox" });
+    if (path.startsWith("/sandbox/")) return this.control(req, res, path);
+    if (req.method === "GET" && path === "/v1/organization/me") {
+      return send(res, 200, { name: "Autumn sandbox", slug: "sandbox", env: "sandbox" });
+    }
+    const match = /^\/v1\/([a-z_]+\.[a-z_]+)$/.exec(path);
+    const handler = match ? ROUTES[match[1] as string] : undefined;
+    if (req.method !== "POST" || !match || !handler) {
+      return send(res, 404, { message: `Route ${req.method} ${path} not found`, code: "not_found", env: "sandbox" });
+    }
+    const route = match[1] as string;
+    this.stats[route] = (this.stats[route] ?? 0) + 1;
+
+    const fault = this.faults.take(route);
+    if (fault && fault.latency_ms > 0) await sleep(fault.latency_ms);
+    if (fault && (fault.mode === "error" || fault.mode === "rate_limit")) {
+      return this.faultResponse(res, fault.mode, fault.status, fault.retry_after_s);
+    }
+
+    let body: Record<string, unknown>;
+    try {
+      body = await readJson(req);
+    } catch {
+      return send(res, 400, { message: "Request body is not valid JSON", code: "invalid_inputs", env: "sandbox" });
+    }
+    const idemKey = idempotencyKey(req, route, body);
+    const { state } = this.store;
+    if (idemKey) {
+      const seen = state.idempotency[idemKey];
+      if (seen && Date.now() - seen.at < IDEMPOTENCY_TTL_MS) {
+        return send(res, 409, { message: `Another request with idempotency key ${idemKey.replace(/^track:/, "")} has already been received`, code: "duplicate_idempotency_key", env: "sandbox" });
+      }
+      state.idempotency[idemKey] = { at: Date.now(), status: "pending" };
+    }
+    let status = 200;
+    let payload: unknown;
+    try {
+      payload = handler(this.ctx, body);
+      if (payload === NO_CONTENT) status = 204;
+      if (payload === ACCEPTED) { status = 202; payload = { success: true }; }
+    } catch (err) {
+      if (err instanceof ApiError) {
+        status = err.status;
+        payload = { message: err.message, code: err.code, env: "sandbox" };
+      } else {
+        status = 500;
+        payload = { message: err instanceof Error ? err.message : String(err), code: "internal_error", env: "sandbox" };
+      }
+    }
+    if (idemKey) {
+      // A key whose first request failed is released so the call can be retried (§1.7).
+      if (status >= 400 && status !== 409) delete state.idempotency[idemKey];
+      else state.idempotency[idemKey] = { at: Date.now(), status: "done" };
+      pruneIdempotency(state.idempotency);
+    }
+    this.store.changed();
+    if (fault && fault.mode === "drop_response") {
+      // The work is done, but the answer is lost on the way back.
+      return this.faultResponse(res, "error", fault.status, fault.retry_after_s);
+    }
+    if (status === 204) { res.writeHead(204).end(); return; }
+    send(res, status, payload);
+  }
+
+  private faultResponse(res: ServerResponse, mode: "error" | "rate_limit", status: number, retryAfter: number): void {
+    if (mode === "rate_limit") {
+      res.setHeader("Retry-After", String(retryAfter));
+      return send(res, status, { message: "Rate limit exceeded (injected fault)", code: "rate_limited", env: "sandbox" });
+    }
+    if (status === 503) res.setHeader("Retry-After", String(retryAfter));
+    send(res, status, { message: "Injected fault", code: status === 503 ? "service_unavailable" : "internal_error", env: "sandbox" });
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const body = req.method === "POST" ? await readJson(req).catch(() => ({})) : {};
+    try {
+      switch (`${req.method} ${path}`) {
+        case "GET /sandbox/clock":
+          return send(res, 200, { now: this.ctx.now(), offset_ms: this.store.state.clock_offset_ms });
+        case "POST /sandbox/clock/advance": {
+          const b = body as { ms?: number; to?: number; customer_id?: string };
+          const c = b.customer_id ? this.store.state.customers[b.customer_id] : undefined;
+          const current = this.ctx.now(c ?? null);
+          const ms = b.ms ?? (b.to !== undefined ? b.to - current : NaN);
+          const now = this.advanceClock(ms, b.customer_id);
+          return send(res, 200, { now, ...(b.customer_id ? { customer_id: b.customer_id } : {}) });
+        }
+        case "POST /sandbox/faults":
+          return send(res, 200, this.faults.add(body as unknown as FaultInput));
+        case "GET /sandbox/faults":
+          return send(res, 200, { list: this.faults.list() });
+        case "DELETE /sandbox/faults":
+          this.faults.clear();
+          return send(res, 200, { success: true });
+        case "POST /sandbox/reset":
+          this.reset();
+          return send(res, 200, { success: true });
+        case "GET /sandbox/stats":
+          return send(res, 200, { calls: this.stats });
+        case "POST /sandbox/stats/reset":
+          for (const k of Object.keys(this.stats)) delete this.stats[k];
+          return send(res, 200, { success: true });
+        case "POST /sandbox/checkouts/settle":
+          this.tick(Number.MAX_SAFE_INTEGER);
+          return send(res, 200, { success: true });
+        case "GET /sandbox/webhooks":
+          return send(res, 200, { list: this.webhooks.log });
+        case "POST /sandbox/config": {
+          const b = body as { settlement_delay_ms?: number; webhook_url?: string | null; webhook_secret?: string | null };
+          if (b.settlement_delay_ms !== undefined) this.settlementDelayMs = b.settlement_delay_ms;
+          if (b.webhook_url !== undefined) this.webhooks.config.url = b.webhook_url;
+          if (b.webhook_secret !== undefined) this.webhooks.config.secret = b.webhook_secret;
+          return send(res, 200, { settlement_delay_ms: this.settlementDelayMs, webhook_url: this.webhooks.config.url, webhooks_enabled: this.webhooks.enabled });
+        }
+        default:
+          return send(res, 404, { message: `Route ${req.method} ${path} not found`, code: "not_found", env: "sandbox" });
+      }
+    } catch (err) {
+      if (err instanceof ApiError) return send(res, err.status, { message: err.message, code: err.code, env: "sandbox" });
+      throw err;
+    }
+  }
+
+  private async page(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const [, kind, id, action] = path.split("/");
+    const form = req.method === "POST" ? new URLSearchParams(await readText(req)) : new URLSearchParams();
+    const { state } = this.store;
+    const html = (p: { status: number; html: string }): void => {
+      res.writeHead(p.status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(p.html);
+    };
+    const redirect = (to: string): void => { res.writeHead(303, { location: to }).end(); };
+
+    if (kind === "invoices" && req.method === "GET") return html(invoicePage(this.ctx, id ?? ""));
+    if (kind === "checkout") {
+      const s = state.checkouts[id ?? ""];
+      if (!s) return html(notFoundPage("checkout session"));
+      if (req.method === "GET" && !action) return html(checkoutPage(this.ctx, s));
+      if (req.method === "POST" && (action === "pay" || action === "authenticate")) {
+        try {
+          const outcome = action === "pay"
+            ? submitCard(this.ctx, s.id, form.get("card") ?? "")
+            : authenticateCheckout(this.ctx, s.id, form.get("result") === "complete");
+          this.store.changed();
+          if (outcome === "processing") {
+            if (this.settlementDelayMs <= 0) this.tick();
+            return s.success_url ? redirect(s.success_url) : html(checkoutPage(this.ctx, s));
+          }
+          return html(checkoutPage(this.ctx, s, outcome === "requires_action" ? 200 : 402));
+        } catch {
+          return html(notFoundPage("checkout session"));
+        }
+      }
+    }
+    if (kind === "portal") {
+      const p = state.portals[id ?? ""];
+      const c = p ? state.customers[p.customer_id] : undefined;
+      if (!p || !c) return html(notFoundPage("billing portal session"));
+      settle(this.ctx, c);
+      if (req.method === "GET" && !action) return html(portalPage(this.ctx, c, p.id, p.return_url));
+      if (req.method === "POST" && (action === "cancel" || action === "uncancel")) {
+        let message: string;
+        try {
+          message = portalAction(this.ctx, c, action, form.get("plan_id") ?? "");
+        } catch (err) {
+          message = err instanceof Error ? err.message : String(err);
+        }
+        this.store.changed();
+        return html(portalPage(this.ctx, c, p.id, p.return_url, message));
+      }
+    }
+    html(notFoundPage("page"));
+  }
+}
+
+// ── helpers ────────────────────────────────────────────────────────────────
+
+function authenticate(req: IncomingMessage): { code: string; message: string } | null {
+  const header = req.headers.authorization;
+  if (!header || !header.startsWith("Bearer ") || header.slice(7).trim() === "") {
+    return { code: "no_secret_key", message: "Secret key not found in Authorization header" };
+  }
+  const key = header.slice(7).trim();
+  if (!key.startsWith("am_sk_")) return { code: "invalid_request", message: "Invalid secret key: expected a key starting with am_sk_" };
+  if (!key.startsWith("am_sk_test_") || key.length <= "am_sk_test_".length) {
+    return { code: "invalid_secret_key", message: "Invalid secret key: the sandbox accepts test keys (am_sk_test_…) only" };
+  }
+  return null;
+}
+
+function idempotencyKey(req: IncomingMessage, route: string, body: Record<string, unknown>): string | null {
+  const header = req.headers["idempotency-key"];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value) return value;
+  if (route === "balances.track" && typeof body.idempotency_key === "string") return `track:${body.idempotency_key}`;
+  return null;
+}
+
+function pruneIdempotency(keys: Record<string, { at: number }>): void {
+  const cutoff = Date.now() - IDEMPOTENCY_TTL_MS;
+  for (const [k, v] of Object.entries(keys)) if (v.at < cutoff) delete keys[k];
+}
+
+function readText(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readText(req);
+  if (text.trim() === "") return {};
+  const parsed: unknown = JSON.parse(text);
+  if (Array.isArray(parsed)) return { __array: parsed };
+  if (parsed === null || typeof parsed !== "object") throw new Error("not an object");
+  return parsed as Record<string, unknown>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

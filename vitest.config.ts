@@ -1,0 +1,20 @@
+// One vitest run for every suite in the monorepo; each package is a project
+// so environments can differ (node for the sandbox, edge-runtime for Convex,
+// jsdom for React) as later issues add them.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "autumn-sandbox",
+          include: ["packages/autumn-sandbox/src/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 20_000,
+        },
+      },
+    ],
+  },
+});
