@@ -23,7 +23,7 @@ const STYLE = `
 :root{color-scheme:light dark;--bg:#f6f7fb;--card:#fff;--fg:#111827;--muted:#6b7280;--line:#e5e7eb;--accent:#4f46e5;--bad:#b91c1c}
 @media (prefers-color-scheme:dark){:root{--bg:#0b0d12;--card:#151922;--fg:#e5e7eb;--muted:#9ca3af;--line:#272c38;--accent:#818cf8;--bad:#f87171}}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:var(--bg);color:var(--fg)}
-main{max-width:880px;margin:0 auto;padding:32px 16px;display:grid;gap:24px;grid-template-columns:repeat(auto-fit,minmax(300px,1fr))}
+main{max-width:880px;margin:0 auto;padding:32px 16px;display:grid;gap:24px;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));align-items:start}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:24px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:0 0 12px}.muted{color:var(--muted)}
 .banner{grid-column:1/-1;font-size:13px;color:var(--muted);display:flex;justify-content:space-between}
