@@ -45,7 +45,8 @@ export interface Decision {
   now: number;
 }
 
-function trialEligible(ctx: Ctx, c: CustomerRecord, plan: StoredPlan): boolean {
+/** One trial per customer per plan, and none for a fingerprint that already had it. */
+export function trialEligible(ctx: Ctx, c: CustomerRecord, plan: StoredPlan): boolean {
   if (c.trials_used.some((t) => t.plan_id === plan.id)) return false;
   if (!c.fingerprint) return true;
   return !Object.values(ctx.state.customers).some((o) =>
@@ -88,7 +89,8 @@ export function decide(ctx: Ctx, c: CustomerRecord, input: AttachInput): Decisio
   let trial: Decision["trial"] = null;
   const explicit = input.customize && "free_trial" in input.customize ? input.customize.free_trial : undefined;
   const ft = explicit === null ? null : (explicit ?? plan.free_trial);
-  if (ft && action !== "downgrade" && action !== "uncancel" && (explicit || trialEligible(ctx, c, plan))) {
+  // A migration (no_billing_changes) grants the plan as it is: no trial is started or used up.
+  if (ft && !input.no_billing_changes && action !== "downgrade" && action !== "uncancel" && (explicit || trialEligible(ctx, c, plan))) {
     const length = durationMs(ft.duration_length, ft.duration_type, now);
     trial = { endsAt: now + length, days: Math.round(length / 86_400_000), cardRequired: ft.card_required };
   }
@@ -350,6 +352,8 @@ export function previewUpdate(ctx: Ctx, input: UpdateInput): Record<string, unkn
     currency: cp.currency,
     incoming: [],
     outgoing: input.cancel_action && input.cancel_action !== "uncancel" ? [outgoingOf(cp, effective, now)] : [],
+    // Required by the 1.3.13 PreviewUpdateResponse validator.
+    intent: input.cancel_action ?? (input.feature_quantities?.length ? "update_quantity" : "none"),
     redirect_to_checkout: false,
     checkout_type: null,
   };

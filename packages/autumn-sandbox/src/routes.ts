@@ -14,7 +14,7 @@ import {
   deleteCustomer, getOrCreateCustomer, listCustomers, renderCustomer, requireCustomer, updateCustomer,
 } from "./customers.js";
 import { check, createBalance, deleteBalance, finalize, track, updateBalance, type CheckInput, type TrackInput } from "./metering.js";
-import { attach, decide, openPortal, previewAttach, previewUpdate, setupPayment, update, type AttachInput, type UpdateInput } from "./billing.js";
+import { attach, decide, openPortal, previewAttach, previewUpdate, setupPayment, trialEligible, update, type AttachInput, type UpdateInput } from "./billing.js";
 import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, updateEntity } from "./entities.js";
 import { aggregateEvents, listEvents } from "./events.js";
 import { settle } from "./subscriptions.js";
@@ -250,7 +250,7 @@ function eligibility(ctx: Ctx, customerId: string, planId: string): Record<strin
   const cp = c.products.find((p) => p.plan_id === planId && p.status !== "expired");
   const trialing = cp?.trial_ends_at !== null && cp?.trial_ends_at !== undefined && cp.trial_ends_at > ctx.now(c);
   const base = {
-    trial_available: Boolean(plan.free_trial) && !c.trials_used.some((t) => t.plan_id === planId),
+    trial_available: Boolean(plan.free_trial) && trialEligible(ctx, c, plan),
     ...(cp ? { status: cp.status === "scheduled" ? "scheduled" : "active", canceling: cp.canceled_at !== null, trialing } : {}),
   };
   if (plan.archived) return { ...base, attach_action: "none" };

@@ -43,6 +43,7 @@ export class AutumnSandbox {
   private server: Server | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private base = "";
+  private lastPrune = 0;
   readonly ctx: Ctx;
 
   constructor(private readonly options: SandboxOptions = {}) {
@@ -90,6 +91,11 @@ export class AutumnSandbox {
   /** Settle paid checkouts whose delay has passed. */
   tick(realNow = Date.now()): void {
     if (settleCheckouts(this.ctx, realNow).length > 0) this.store.changed();
+    const wall = Date.now();
+    if (wall - this.lastPrune > 60_000) {
+      this.lastPrune = wall;
+      pruneIdempotency(this.store.state.idempotency);
+    }
   }
 
   async close(): Promise<void> {
@@ -175,7 +181,9 @@ export class AutumnSandbox {
     let status = 200;
     let payload: unknown;
     try {
-      payload = handler(this.ctx, body);
+      const apiVersion = req.headers["x-api-version"];
+      const ctx: Ctx = typeof apiVersion === "string" ? Object.assign(Object.create(this.ctx) as Ctx, { apiVersion }) : this.ctx;
+      payload = handler(ctx, body);
       if (payload === NO_CONTENT) status = 204;
       if (payload === ACCEPTED) { status = 202; payload = { success: true }; }
     } catch (err) {
@@ -191,7 +199,6 @@ export class AutumnSandbox {
       // A key whose first request failed is released so the call can be retried (§1.7).
       if (status >= 400 && status !== 409) delete state.idempotency[idemKey];
       else state.idempotency[idemKey] = { at: Date.now(), status: "done" };
-      pruneIdempotency(state.idempotency);
     }
     this.store.changed();
     if (fault && fault.mode === "drop_response") {

@@ -108,6 +108,8 @@ export interface ActivateOptions {
   featureQuantities?: Array<{ feature_id: string; quantity: number }>;
   billed?: boolean;
   quantity?: number;
+  /** The product this one takes over from when it already ended (a scheduled switch, #21). */
+  carryUsageFrom?: CustomerProduct;
 }
 
 /**
@@ -163,15 +165,18 @@ export function activatePlan(ctx: Ctx, customer: CustomerRecord, plan: StoredPla
     if (prevAnchor !== undefined && prevAnchor !== null && prevPlan && !prevPlan.price) anchor = prevAnchor;
   }
   const grants = grantsForPlan(ctx.state, plan, cp, now, anchor);
-  if (replaced) {
+  const source = replaced ?? opts.carryUsageFrom;
+  if (source) {
     for (const g of grants) {
       const f = ctx.state.features[g.feature_id];
       if (f?.type === "metered" && !f.consumable) {
         g.usage = customer.grants
-          .filter((old) => old.customer_product_id === replaced?.id && old.feature_id === g.feature_id)
+          .filter((old) => old.customer_product_id === source.id && old.feature_id === g.feature_id)
           .reduce((s, old) => s + old.usage, 0);
       }
     }
+  }
+  if (replaced) {
     const before = renderSubscriptionChange(replaced);
     replaced.status = "expired";
     replaced.ended_at = now;
@@ -237,7 +242,7 @@ export function expireProduct(ctx: Ctx, customer: CustomerRecord, cp: CustomerPr
     const plan = planVersion(ctx.state, next.plan_id, next.version);
     next.status = "expired"; // replaced by a fresh active product below
     next.ended_at = at;
-    changes.push(...activatePlan(ctx, customer, plan, { now: at, currency: next.currency, billed: next.billed })
+    changes.push(...activatePlan(ctx, customer, plan, { now: at, currency: next.currency, billed: next.billed, carryUsageFrom: cp })
       .filter((c) => c.cp !== next));
     const activated = changes[changes.length - 1]?.cp;
     if (activated && plan.price && next.billed && activated.trial_ends_at === null) {
@@ -247,7 +252,8 @@ export function expireProduct(ctx: Ctx, customer: CustomerRecord, cp: CustomerPr
   }
   const fallback = defaultPlanFor(ctx, cp.group);
   if (fallback && fallback.id !== cp.plan_id) {
-    changes.push(...activatePlan(ctx, customer, fallback, { now: at, currency: cp.currency }));
+    // Allocated usage (seats) persists across every plan change, a cancel included.
+    changes.push(...activatePlan(ctx, customer, fallback, { now: at, currency: cp.currency, carryUsageFrom: cp }));
   }
   return changes;
 }
