@@ -19,4 +19,6 @@ export interface Ctx {
   /** Real-time delay between a successful payment and the plan activating. */
   readonly settlementDelayMs: number;
   emit(event: WebhookEvent): void;
+  /** `x-api-version` of the request being handled, when it sent one. */
+  readonly apiVersion?: string;
 }

@@ -6,7 +6,7 @@
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid, notFound } from "./errors.js";
 import { latestPlan, requireFeature } from "./catalog.js";
-import { requireCustomer } from "./customers.js";
+import { getOrCreateCustomer, requireCustomer } from "./customers.js";
 import {
   deduct, giveBack, grantsInOrder, isAllowed, refund, renderBalance, renderFlag, type Taken,
 } from "./ledger.js";
@@ -19,6 +19,18 @@ export interface LockInput {
   enabled: boolean;
   expires_at?: number | null;
   overage_behavior?: "reject" | "cap" | "overflow";
+}
+
+/**
+ * check/track's customer. API < 2.1 (e.g. `x-api-version: 2.0.0` or a legacy
+ * `1.2`) creates an unknown customer with its default plans; 2.1+ (and no
+ * header, i.e. a new organisation's default) answers 404 (#16, §4.11).
+ */
+function meteringCustomer(ctx: Ctx, customerId: string): CustomerRecord {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(ctx.apiVersion?.trim() ?? "");
+  const autoCreates = m !== null && (Number(m[1]) < 2 || (Number(m[1]) === 2 && Number(m[2] ?? 0) < 1));
+  if (autoCreates && !ctx.state.customers[customerId]) return getOrCreateCustomer(ctx, { customer_id: customerId });
+  return requireCustomer(ctx, customerId);
 }
 
 function requireEntity(ctx: Ctx, customerId: string, entityId: string | null | undefined): string | null {
@@ -105,7 +117,7 @@ export interface CheckInput {
 
 export function check(ctx: Ctx, input: CheckInput): Record<string, unknown> {
   const feature = requireFeature(ctx.state, input.feature_id);
-  const c = requireCustomer(ctx, input.customer_id);
+  const c = meteringCustomer(ctx, input.customer_id);
   const entityId = requireEntity(ctx, c.id, input.entity_id);
   const now = ctx.now(c);
   const required = input.required_balance ?? 1;
@@ -221,7 +233,7 @@ export interface TrackInput {
 
 export function track(ctx: Ctx, input: TrackInput): Record<string, unknown> {
   if (!input.feature_id && !input.event_name) throw invalid("Either feature_id or event_name is required");
-  const c = requireCustomer(ctx, input.customer_id);
+  const c = meteringCustomer(ctx, input.customer_id);
   const entityId = requireEntity(ctx, c.id, input.entity_id);
   const now = ctx.now(c);
   const value = input.value ?? 1;
