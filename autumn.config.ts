@@ -126,5 +126,6 @@ export const creditPack = plan({
     interval: "one_off",
     additionalCurrencies: [{ currency: "brl", amount: 30 }],
   },
-  items: [item({ featureId: aiCredits.id, included: 500 })],
+  // A one-off grant: atmn requires an explicit reset on consumable items, and "one_off" means "never resets".
+  items: [item({ featureId: aiCredits.id, included: 500, reset: { interval: "one_off" } })],
 });

@@ -96,7 +96,16 @@ export function updateCustomer(ctx: Ctx, input: CustomerInput & { new_customer_i
       throw new ApiError(409, "customer_already_exists", `Customer ${input.new_customer_id} already exists`);
     }
     delete ctx.state.customers[c.id];
-    for (const e of Object.values(ctx.state.entities)) if (e.customer_id === c.id) e.customer_id = input.new_customer_id;
+    // Entities are keyed "<customer>/<entity>": move the key along with the owner.
+    for (const [key, e] of Object.entries(ctx.state.entities)) {
+      if (e.customer_id !== c.id) continue;
+      delete ctx.state.entities[key];
+      e.customer_id = input.new_customer_id;
+      ctx.state.entities[`${e.customer_id}/${e.id}`] = e;
+    }
+    for (const rec of [...Object.values(ctx.state.locks), ...Object.values(ctx.state.checkouts), ...Object.values(ctx.state.portals)]) {
+      if (rec.customer_id === c.id) rec.customer_id = input.new_customer_id;
+    }
     for (const ev of ctx.state.events) if (ev.customer_id === c.id) ev.customer_id = input.new_customer_id;
     c.id = input.new_customer_id;
     ctx.state.customers[c.id] = c;

@@ -70,7 +70,9 @@ export function announce(ctx: Ctx, customer: CustomerRecord, changes: PlanChange
       tags,
     },
   });
-  const main = changes[0] as PlanChange;
+  // On a switch the legacy event names the plan moved to, not the one that ended first (cancel/expired name the ended one).
+  const ending = scenario === "cancel" || scenario === "expired";
+  const main = ((ending ? undefined : changes.find((c) => c.action !== "expired")) ?? changes[0]) as PlanChange;
   ctx.emit({
     type: "customer.products.updated",
     data: {
