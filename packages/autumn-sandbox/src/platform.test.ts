@@ -126,6 +126,14 @@ describe("authentication", () => {
 // ── error contract (§1.4) ──────────────────────────────────────────────────
 
 describe("errors", () => {
+  it("an unparseable x-api-version → 400 invalid_api_version; SemVer, partial, CalVer and legacy floats are accepted", async () => {
+    const bad = await t.rpc("features.list", {}, { "x-api-version": "latest" });
+    expect(bad).toMatchObject({ status: 400, body: { code: "invalid_api_version", env: "sandbox" } });
+    for (const v of ["2.4.0", "2", "2.1", "1.2", "2025-06-01"]) {
+      expect((await t.rpc("features.list", {}, { "x-api-version": v })).status).toBe(200);
+    }
+  });
+
   it("unknown customer → 404 customer_not_found on get, check and track", async () => {
     for (const p of [
       t.autumn.customers.get({ customerId: "nobody" }),
@@ -651,6 +659,32 @@ describe("persistence", () => {
       expect((await c2.autumn.features.list()).list).toHaveLength(6);
     } finally {
       await c2.close();
+    }
+  });
+
+  it("a persisted sandbox follows edits to autumn.config.ts on restart, keeping its customers", async () => {
+    const dataFile = join(dir, "config-follow.json");
+    const seed = await loadCatalog(resolve(REPO_ROOT, "autumn.config.ts"));
+    const a = await startTestSandbox({ dataFile, seed });
+    await a.autumn.customers.getOrCreate({ customerId: "org_follow" });
+    await a.close();
+
+    // The config gains a plan and Pro gets pricier: Pro has no customers, so it is edited in place.
+    const edited: CatalogBody = {
+      ...seed,
+      plans: [
+        ...seed.plans.map((p) => (p.plan_id === "pro" && p.price ? { ...p, price: { ...p.price, amount: 39 } } : p)),
+        { plan_id: "enterprise", name: "Enterprise", group: "main", add_on: false, auto_enable: false, price: { amount: 499, interval: "month" }, items: [{ feature_id: "seats", included: 500 }], free_trial: null },
+      ],
+    };
+    const b = await startTestSandbox({ dataFile, seed: edited });
+    try {
+      const plans = (await b.autumn.plans.list({})).list;
+      expect(plans.find((p) => p.id === "enterprise")?.price?.amount).toBe(499);
+      expect(plans.find((p) => p.id === "pro")?.price?.amount).toBe(39);
+      expect((await b.autumn.customers.get({ customerId: "org_follow" })).subscriptions.map((s) => s.planId)).toEqual(["free"]);
+    } finally {
+      await b.close();
     }
   });
 

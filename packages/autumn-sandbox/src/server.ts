@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createHash } from "node:crypto";
 import { ApiError } from "./errors.js";
 import type { Ctx, WebhookEvent } from "./context.js";
 import { StateStore, type CustomerRecord } from "./state.js";
@@ -33,6 +34,8 @@ export interface SandboxOptions {
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** What Autumn accepts in x-api-version: SemVer or a partial of it, CalVer, or a legacy float (§1.3). */
+const API_VERSION = /^(\d+(\.\d+){0,2}|\d{4}-\d{2}-\d{2})$/;
 
 export class AutumnSandbox {
   readonly store: StateStore;
@@ -61,15 +64,26 @@ export class AutumnSandbox {
       get settlementDelayMs() { return self.settlementDelayMs; },
       emit: (event: WebhookEvent) => self.webhooks.send(event),
     };
-    if (Object.keys(this.store.state.features).length === 0 && options.seed) this.seed();
+    if (options.seed) {
+      const fresh = Object.keys(this.store.state.features).length === 0;
+      if (fresh || this.store.state.seed_hash !== seedHash(options.seed)) this.seed();
+    }
   }
 
   get url(): string {
     return this.base;
   }
 
+  /**
+   * Load the configured catalog: into an empty sandbox, on reset, and when
+   * autumn.config.ts changed since it was last loaded (additively, with
+   * Autumn's versioning rules, so a persisted sandbox follows config edits
+   * without losing what `atmn push` or plans.create added).
+   */
   private seed(): void {
-    if (this.options.seed) applyCatalog(this.store.state, { ...this.options.seed, skip_deletions: true }, this.ctx.now());
+    if (!this.options.seed) return;
+    applyCatalog(this.store.state, { ...this.options.seed, skip_deletions: true }, this.ctx.now());
+    this.store.state.seed_hash = seedHash(this.options.seed);
     this.store.changed();
   }
 
@@ -156,6 +170,10 @@ export class AutumnSandbox {
     }
     const route = match[1] as string;
     this.stats[route] = (this.stats[route] ?? 0) + 1;
+    const version = req.headers["x-api-version"];
+    if (typeof version === "string" && !API_VERSION.test(version.trim())) {
+      return send(res, 400, { message: `Invalid API version: ${version}`, code: "invalid_api_version", env: "sandbox" });
+    }
 
     const fault = this.faults.take(route);
     if (fault && fault.latency_ms > 0) await sleep(fault.latency_ms);
@@ -368,6 +386,10 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+}
+
+function seedHash(seed: CatalogBody): string {
+  return createHash("sha256").update(JSON.stringify(seed)).digest("hex");
 }
 
 function sleep(ms: number): Promise<void> {

@@ -164,6 +164,8 @@ export interface SandboxState {
   portals: Record<string, PortalSession>;
   clock_offset_ms: number;
   seq: number;
+  /** Hash of the configured catalog last loaded, to notice config edits across restarts. */
+  seed_hash?: string;
 }
 
 export function emptyState(): SandboxState {
