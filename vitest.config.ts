@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    server: { deps: { inline: ["convex-test"] } },
     projects: [
       {
         extends: true,
@@ -13,6 +14,15 @@ export default defineConfig({
           include: ["packages/autumn-sandbox/src/**/*.test.ts"],
           environment: "node",
           testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "convex",
+          include: ["convex/**/*.test.ts"],
+          environment: "edge-runtime",
+          testTimeout: 30_000,
         },
       },
     ],

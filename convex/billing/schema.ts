@@ -1,0 +1,176 @@
+// The billing cache: Convex tables mirroring what Autumn knows (Autumn is
+// the source of truth), so every read is a reactive query that never calls
+// Autumn. Field validators are exported and reused as `returns:` validators.
+import { defineTable } from "convex/server";
+import { v, type Infer } from "convex/values";
+
+export const featureType = v.union(v.literal("boolean"), v.literal("metered"), v.literal("credit_system"), v.literal("ai_credit_system"));
+export const display = v.union(v.object({ singular: v.string(), plural: v.string() }), v.null());
+export const reset = v.union(v.object({ interval: v.string(), intervalCount: v.number() }), v.null());
+
+export const featureFields = {
+  featureId: v.string(),
+  name: v.string(),
+  type: featureType,
+  consumable: v.boolean(),
+  creditSchema: v.array(v.object({ meteredFeatureId: v.string(), creditCost: v.number() })),
+  eventNames: v.array(v.string()),
+  display,
+  archived: v.boolean(),
+  syncedAt: v.number(),
+};
+
+export const planItem = v.object({
+  featureId: v.string(),
+  featureName: v.string(),
+  featureType,
+  consumable: v.boolean(),
+  display,
+  included: v.number(),
+  unlimited: v.boolean(),
+  reset,
+  price: v.union(
+    v.object({
+      amount: v.union(v.number(), v.null()),
+      interval: v.union(v.string(), v.null()),
+      billingMethod: v.union(v.literal("prepaid"), v.literal("usage_based")),
+      billingUnits: v.number(),
+      maxPurchase: v.union(v.number(), v.null()),
+    }),
+    v.null(),
+  ),
+});
+
+export const planPrice = v.union(
+  v.object({
+    amount: v.number(),
+    currency: v.string(),
+    interval: v.string(),
+    intervalCount: v.number(),
+    additionalCurrencies: v.array(v.object({ currency: v.string(), amount: v.number() })),
+  }),
+  v.null(),
+);
+
+export const planFields = {
+  planId: v.string(),
+  version: v.number(),
+  name: v.string(),
+  description: v.union(v.string(), v.null()),
+  group: v.union(v.string(), v.null()),
+  addOn: v.boolean(),
+  autoEnable: v.boolean(),
+  price: planPrice,
+  freeTrial: v.union(v.object({ durationLength: v.number(), durationType: v.string(), cardRequired: v.boolean() }), v.null()),
+  items: v.array(planItem),
+  archived: v.boolean(),
+  /** Position in a pricing table: free first, then by monthly price, add-ons last. */
+  sortKey: v.number(),
+  syncedAt: v.number(),
+};
+
+export const subscription = v.object({
+  subscriptionId: v.string(),
+  planId: v.string(),
+  planName: v.string(),
+  status: v.union(v.literal("active"), v.literal("scheduled")),
+  addOn: v.boolean(),
+  autoEnable: v.boolean(),
+  pastDue: v.boolean(),
+  canceledAt: v.union(v.number(), v.null()),
+  expiresAt: v.union(v.number(), v.null()),
+  trialEndsAt: v.union(v.number(), v.null()),
+  startedAt: v.number(),
+  currentPeriodStart: v.union(v.number(), v.null()),
+  currentPeriodEnd: v.union(v.number(), v.null()),
+});
+
+export const purchase = v.object({
+  planId: v.string(),
+  planName: v.string(),
+  startedAt: v.number(),
+  expiresAt: v.union(v.number(), v.null()),
+  quantity: v.number(),
+});
+
+export const balance = v.object({
+  featureId: v.string(),
+  granted: v.number(),
+  remaining: v.number(),
+  usage: v.number(),
+  unlimited: v.boolean(),
+  overageAllowed: v.boolean(),
+  maxPurchase: v.union(v.number(), v.null()),
+  nextResetAt: v.union(v.number(), v.null()),
+});
+
+export const flag = v.object({
+  featureId: v.string(),
+  planId: v.union(v.string(), v.null()),
+  expiresAt: v.union(v.number(), v.null()),
+});
+
+export const invoice = v.object({
+  stripeId: v.string(),
+  planIds: v.array(v.string()),
+  status: v.string(),
+  total: v.number(),
+  currency: v.string(),
+  createdAt: v.number(),
+  hostedInvoiceUrl: v.union(v.string(), v.null()),
+});
+
+export const syncError = v.union(v.object({ code: v.string(), message: v.string(), at: v.number() }), v.null());
+
+export const customerFields = {
+  organizationId: v.string(),
+  /** Autumn's customer id; always the organization id. */
+  customerId: v.string(),
+  name: v.union(v.string(), v.null()),
+  email: v.union(v.string(), v.null()),
+  subscriptions: v.array(subscription),
+  purchases: v.array(purchase),
+  balances: v.array(balance),
+  flags: v.array(flag),
+  invoices: v.array(invoice),
+  syncedAt: v.number(),
+  lastSyncError: syncError,
+};
+
+export const historyEntry = {
+  organizationId: v.string(),
+  planId: v.string(),
+  planName: v.string(),
+  /** What changed, as seen by comparing consecutive syncs. */
+  change: v.union(
+    v.literal("activated"), v.literal("scheduled"), v.literal("canceled"), v.literal("uncanceled"),
+    v.literal("expired"), v.literal("trial_started"), v.literal("trial_converted"), v.literal("past_due"),
+  ),
+  at: v.number(),
+};
+
+export const syncRunFields = {
+  kind: v.literal("plans"),
+  startedAt: v.number(),
+  finishedAt: v.number(),
+  ok: v.boolean(),
+  error: syncError,
+  features: v.number(),
+  plans: v.number(),
+  pruned: v.number(),
+};
+
+export const billingTables = {
+  billingFeatures: defineTable(featureFields).index("by_featureId", ["featureId"]),
+  billingPlans: defineTable(planFields).index("by_planId", ["planId"]).index("by_archived_sortKey", ["archived", "sortKey"]),
+  billingCustomers: defineTable(customerFields).index("by_organizationId", ["organizationId"]),
+  billingSubscriptionHistory: defineTable(historyEntry).index("by_organizationId_at", ["organizationId", "at"]),
+  billingSyncRuns: defineTable(syncRunFields).index("by_kind_startedAt", ["kind", "startedAt"]),
+};
+
+export type FeatureRow = Infer<ReturnType<typeof v.object<typeof featureFields>>>;
+export type PlanRow = Infer<ReturnType<typeof v.object<typeof planFields>>>;
+export type CustomerRow = Infer<ReturnType<typeof v.object<typeof customerFields>>>;
+export type Balance = Infer<typeof balance>;
+export type Flag = Infer<typeof flag>;
+export type Subscription = Infer<typeof subscription>;

@@ -1,0 +1,21 @@
+// Writes convex/betterAuth/schema.ts offline (instead of `npx auth generate`,
+// which needs a deployment): better-auth's own table list for our plugins,
+// rendered by @convex-dev/better-auth's schema generator. Run it after
+// changing convex/authPlugins.ts: `pnpm exec tsx scripts/generate-auth-schema.ts`.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getAuthTables } from "better-auth/db";
+import { authPlugins } from "../convex/authPlugins";
+
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+// The generator is not in the package's export map; load it by path.
+const { createSchema } = (await import(
+  resolve(root, "node_modules/@convex-dev/better-auth/dist/client/create-schema.js")
+)) as { createSchema: (a: { tables: ReturnType<typeof getAuthTables>; file?: string }) => Promise<{ code: string }> };
+
+const tables = getAuthTables({ plugins: authPlugins() });
+const { code } = await createSchema({ tables, file: "convex/betterAuth/schema.ts" });
+const target = resolve(root, "convex/betterAuth/schema.ts");
+writeFileSync(target, code);
+console.log(`wrote ${target} (${Object.keys(tables).join(", ")})`);
