@@ -15,7 +15,15 @@ const { createSchema } = (await import(
 )) as { createSchema: (a: { tables: ReturnType<typeof getAuthTables>; file?: string }) => Promise<{ code: string }> };
 
 const tables = getAuthTables({ plugins: authPlugins() });
-const { code } = await createSchema({ tables, file: "convex/betterAuth/schema.ts" });
+const generated = await createSchema({ tables, file: "convex/betterAuth/schema.ts" });
+// Billing looks members up by (organization, user) and (organization, role):
+// give those lookups compound indexes instead of a filter over an org's members.
+const memberIndex = '.index("organizationId", ["organizationId"])';
+if (!generated.code.includes(memberIndex)) throw new Error("member table layout changed; update the extra indexes");
+const code = generated.code.replace(
+  memberIndex,
+  `${memberIndex}\n    .index("organizationId_userId", ["organizationId","userId"])\n    .index("organizationId_role", ["organizationId","role"])`,
+);
 const target = resolve(root, "convex/betterAuth/schema.ts");
 writeFileSync(target, code);
 console.log(`wrote ${target} (${Object.keys(tables).join(", ")})`);

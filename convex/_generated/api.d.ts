@@ -15,8 +15,20 @@ import type {
 } from "convex/server";
 import type * as auth from "../auth.js";
 import type * as authPlugins from "../authPlugins.js";
+import type * as billing_access from "../billing/access.js";
+import type * as billing_admin from "../billing/admin.js";
+import type * as billing_api from "../billing/api.js";
+import type * as billing_autumn from "../billing/autumn.js";
+import type * as billing_cache from "../billing/cache.js";
+import type * as billing_catalog from "../billing/catalog.js";
+import type * as billing_entitlements from "../billing/entitlements.js";
 import type * as billing_errors from "../billing/errors.js";
+import type * as billing_functions from "../billing/functions.js";
+import type * as billing_mapping from "../billing/mapping.js";
+import type * as billing_orgDirectory from "../billing/orgDirectory.js";
 import type * as billing_provisioning from "../billing/provisioning.js";
+import type * as billing_sync from "../billing/sync.js";
+import type * as billing_views from "../billing/views.js";
 import type * as http from "../http.js";
 
 /**
@@ -30,8 +42,20 @@ import type * as http from "../http.js";
 declare const fullApi: ApiFromModules<{
   auth: typeof auth;
   authPlugins: typeof authPlugins;
+  "billing/access": typeof billing_access;
+  "billing/admin": typeof billing_admin;
+  "billing/api": typeof billing_api;
+  "billing/autumn": typeof billing_autumn;
+  "billing/cache": typeof billing_cache;
+  "billing/catalog": typeof billing_catalog;
+  "billing/entitlements": typeof billing_entitlements;
   "billing/errors": typeof billing_errors;
+  "billing/functions": typeof billing_functions;
+  "billing/mapping": typeof billing_mapping;
+  "billing/orgDirectory": typeof billing_orgDirectory;
   "billing/provisioning": typeof billing_provisioning;
+  "billing/sync": typeof billing_sync;
+  "billing/views": typeof billing_views;
   http: typeof http;
 }>;
 export declare const api: FilterApi<

@@ -87,6 +87,8 @@ export const tables = {
     createdAt: v.number(),
   })
     .index("organizationId", ["organizationId"])
+    .index("organizationId_userId", ["organizationId","userId"])
+    .index("organizationId_role", ["organizationId","role"])
     .index("userId", ["userId"])
     .index("role", ["role"]),
   invitation: defineTable({

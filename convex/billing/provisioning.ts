@@ -1,4 +1,37 @@
-// Placeholder replaced below in this session.
+// Provisioning: every new organization gets an Autumn customer (and with it
+// the free default plan) without org creation ever waiting on Autumn or
+// failing because Autumn is down. The better-auth organization trigger
+// schedules provisionOrganization; failures retry with backoff, and any read
+// path that finds no row provisions lazily (ensureBilling in api.ts).
 import { v } from "convex/values";
-import { internalAction } from "../_generated/server";
-export const provisionOrganization = internalAction({ args: { organizationId: v.string() }, returns: v.null(), handler: async () => null });
+import { internal } from "../_generated/api";
+import { internalAction, type ActionCtx } from "../_generated/server";
+import { findOwner, findUser } from "./orgDirectory";
+import { customerSyncResult, runCustomerSync, type CustomerData, type CustomerSyncResult } from "./sync";
+
+/** Backoff between provisioning attempts after a transient failure. */
+export const PROVISION_RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000];
+const TRANSIENT = new Set(["AUTUMN_UNAVAILABLE", "RATE_LIMITED", "INTERNAL"]);
+
+/** The org owner's name and email, which Autumn keeps on the customer. */
+export async function ownerCustomerData(ctx: ActionCtx, organizationId: string): Promise<CustomerData> {
+  const owner = await findOwner(ctx, organizationId);
+  if (!owner) return {};
+  const user = await findUser(ctx, owner.userId);
+  return { ...(user?.name ? { name: user.name } : {}), ...(user?.email ? { email: user.email } : {}) };
+}
+
+export async function provision(ctx: ActionCtx, organizationId: string, attempt = 0): Promise<CustomerSyncResult> {
+  const result = await runCustomerSync(ctx, organizationId, await ownerCustomerData(ctx, organizationId));
+  const delay = PROVISION_RETRY_DELAYS_MS[attempt];
+  if (!result.ok && result.error && TRANSIENT.has(result.error.code) && delay !== undefined) {
+    await ctx.scheduler.runAfter(delay, internal.billing.provisioning.provisionOrganization, { organizationId, attempt: attempt + 1 });
+  }
+  return result;
+}
+
+export const provisionOrganization = internalAction({
+  args: { organizationId: v.string(), attempt: v.optional(v.number()) },
+  returns: customerSyncResult,
+  handler: (ctx, { organizationId, attempt }) => provision(ctx, organizationId, attempt ?? 0),
+});

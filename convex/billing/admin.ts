@@ -1,0 +1,85 @@
+// Global-admin functions: sync the catalog from Autumn, inspect and re-sync
+// any organization, list organizations. Every one is built with adminQuery /
+// adminAction, so non-admins get FORBIDDEN before any work happens.
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import { loadCustomer, loadFeatures, loadPlans } from "./cache";
+import { adminAction, adminQuery } from "./functions";
+import { liveFeatureUsage, featureUsage, type FeatureUsage } from "./api";
+import { planSyncResult, customerSyncResult, runPlanSync } from "./sync";
+import { provision } from "./provisioning";
+import { listOrganizations } from "./orgDirectory";
+import { historyEntry, planFields, syncRunFields } from "./schema";
+import { orgBillingView, orgBillingViewOf } from "./views";
+
+/** "Sync from Autumn": re-pull features and plans; prunes only after a complete fetch. */
+export const adminSyncPlans = adminAction({ args: {}, returns: planSyncResult, handler: (ctx) => runPlanSync(ctx) });
+
+export const adminSyncCustomer = adminAction({
+  args: { organizationId: v.string() },
+  returns: customerSyncResult,
+  handler: (ctx, { organizationId }) => provision(ctx, organizationId),
+});
+
+export const adminGetFeatureUsage = adminAction({
+  args: { organizationId: v.string() },
+  returns: v.array(featureUsage),
+  handler: (ctx, { organizationId }): Promise<FeatureUsage[]> => liveFeatureUsage(ctx, organizationId),
+});
+
+/** Every cached plan, archived included, with the last catalog sync result. */
+export const adminListAllPlans = adminQuery({
+  args: {},
+  returns: v.object({
+    plans: v.array(v.object(planFields)),
+    lastSync: v.union(v.object(syncRunFields), v.null()),
+  }),
+  handler: async (ctx) => {
+    const last = await ctx.db.query("billingSyncRuns").withIndex("by_kind_startedAt", (q) => q.eq("kind", "plans")).order("desc").first();
+    const lastSync = last ? (({ _id, _creationTime, ...rest }) => rest)(last) : null;
+    return { plans: await loadPlans(ctx, true), lastSync };
+  },
+});
+
+export const HISTORY_PAGE = 50;
+
+export const adminGetOrgBilling = adminQuery({
+  args: { organizationId: v.string() },
+  returns: v.object({ billing: orgBillingView, history: v.array(v.object(historyEntry)) }),
+  handler: async (ctx, { organizationId }) => {
+    const [row, features, plans] = await Promise.all([loadCustomer(ctx, organizationId), loadFeatures(ctx), loadPlans(ctx, true)]);
+    const history = await ctx.db.query("billingSubscriptionHistory")
+      .withIndex("by_organizationId_at", (q) => q.eq("organizationId", organizationId)).order("desc").take(HISTORY_PAGE);
+    return {
+      billing: orgBillingViewOf(organizationId, row, features, new Map(plans.map((p) => [p.planId, p])), Date.now()),
+      history: history.map(({ _id, _creationTime, ...h }) => h),
+    };
+  },
+});
+
+/** Organizations, newest first, paged; `search` matches the name prefix (case-sensitive, as stored). */
+export const adminListOrgs = adminQuery({
+  args: { paginationOpts: paginationOptsValidator, search: v.optional(v.string()) },
+  returns: v.object({
+    page: v.array(v.object({
+      organizationId: v.string(), name: v.string(), slug: v.union(v.string(), v.null()), createdAt: v.number(),
+      planName: v.union(v.string(), v.null()), status: v.union(v.string(), v.null()), provisioned: v.boolean(),
+    })),
+    isDone: v.boolean(),
+    continueCursor: v.string(),
+  }),
+  handler: async (ctx, { paginationOpts, search }) => {
+    const result = await listOrganizations(ctx, {
+      numItems: Math.min(paginationOpts.numItems, 100), cursor: paginationOpts.cursor, ...(search ? { namePrefix: search } : {}),
+    });
+    const features = await loadFeatures(ctx);
+    const page = await Promise.all(result.page.map(async (org) => {
+      const view = orgBillingViewOf(org._id, await loadCustomer(ctx, org._id), features, new Map(), Date.now());
+      return {
+        organizationId: org._id, name: org.name, slug: org.slug ?? null, createdAt: org.createdAt,
+        planName: view.plan?.name ?? null, status: view.plan?.status ?? null, provisioned: view.provisioned,
+      };
+    }));
+    return { page, isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});

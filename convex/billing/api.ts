@@ -1,0 +1,114 @@
+// The public, org-scoped billing API. The org is always the caller's active
+// organization (from the token); no function takes an org id. Queries read
+// the cache only (reactive, no Autumn call); actions talk to Autumn and
+// write what they learn back into the cache.
+import { v, type Infer } from "convex/values";
+import { internal } from "../_generated/api";
+import type { ActionCtx } from "../_generated/server";
+import { loadCustomer, loadFeatures, loadPlans } from "./cache";
+import { evaluateFeature } from "./entitlements";
+import { memberAction, memberQuery } from "./functions";
+import { customerToRow } from "./mapping";
+import { ownerCustomerData } from "./provisioning";
+import { getOrCreateCustomer } from "./sync";
+import { display, planFields } from "./schema";
+import { orgBillingView, orgBillingViewOf } from "./views";
+
+export const featureCheck = v.object({
+  featureId: v.string(),
+  allowed: v.boolean(),
+  included: v.boolean(),
+  unlimited: v.boolean(),
+  balance: v.union(v.number(), v.null()),
+  usage: v.union(v.number(), v.null()),
+  granted: v.union(v.number(), v.null()),
+  nextResetAt: v.union(v.number(), v.null()),
+  reason: v.union(v.literal("ok"), v.literal("unknown_feature"), v.literal("not_included"), v.literal("quota_exceeded"), v.literal("not_provisioned")),
+  requiredBalance: v.number(),
+  creditCost: v.optional(v.number()),
+});
+
+export const featureUsage = v.object({
+  featureId: v.string(),
+  name: v.string(),
+  display,
+  granted: v.number(),
+  remaining: v.number(),
+  usage: v.number(),
+  unlimited: v.boolean(),
+  nextResetAt: v.union(v.number(), v.null()),
+});
+
+export type FeatureUsage = Infer<typeof featureUsage>;
+
+const planView = v.object(planFields);
+
+/** Active plans in pricing-table order (free first, add-ons last). */
+export const listPlans = memberQuery({
+  args: {},
+  returns: v.array(planView),
+  handler: async (ctx) => loadPlans(ctx),
+});
+
+/** The org's plan, status, scheduled change, balances, flags and invoices, plus what the caller may do. */
+export const getOrgBilling = memberQuery({
+  args: {},
+  returns: v.object({ billing: orgBillingView, role: v.union(v.literal("owner"), v.literal("admin"), v.literal("member")), canManage: v.boolean() }),
+  handler: async (ctx) => {
+    const orgId = ctx.viewer.organizationId;
+    const [row, features, plans] = await Promise.all([loadCustomer(ctx, orgId), loadFeatures(ctx), loadPlans(ctx, true)]);
+    return {
+      billing: orgBillingViewOf(orgId, row, features, new Map(plans.map((p) => [p.planId, p])), Date.now()),
+      role: ctx.viewer.role,
+      canManage: ctx.viewer.role === "owner",
+    };
+  },
+});
+
+/** May the org use `featureId` (for `required` units)? Computed from the cache with Autumn's rules. */
+export const checkFeature = memberQuery({
+  args: { featureId: v.string(), required: v.optional(v.number()) },
+  returns: featureCheck,
+  handler: async (ctx, { featureId, required }) => {
+    const [customer, features] = await Promise.all([loadCustomer(ctx, ctx.viewer.organizationId), loadFeatures(ctx)]);
+    return evaluateFeature({ customer, features, featureId, required: required ?? 1, now: Date.now() });
+  },
+});
+
+/**
+ * Live usage straight from Autumn (one call), which also refreshes the
+ * cache. get_or_create doubles as the lazy provisioning path: an org with
+ * no customer yet gets one (with the default plan) here.
+ */
+export async function liveFeatureUsage(ctx: ActionCtx, organizationId: string): Promise<FeatureUsage[]> {
+  const startedAt = Date.now();
+  const customer = await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
+  await ctx.runMutation(internal.billing.sync.applyCustomerSync, { row: customerToRow(organizationId, customer, new Map(), startedAt) });
+  const features: Array<{ featureId: string; name: string; display: { singular: string; plural: string } | null }> =
+    await ctx.runQuery(internal.billing.catalog.featureNames, {});
+  const names = new Map(features.map((f) => [f.featureId, f]));
+  return Object.values(customer.balances).map((b) => ({
+    featureId: b.featureId,
+    name: names.get(b.featureId)?.name ?? b.featureId,
+    display: names.get(b.featureId)?.display ?? null,
+    granted: b.granted,
+    remaining: b.remaining,
+    usage: b.usage,
+    unlimited: b.unlimited,
+    nextResetAt: b.nextResetAt,
+  })).sort((a, b) => a.featureId.localeCompare(b.featureId));
+}
+
+export const getFeatureUsage = memberAction({
+  args: {},
+  returns: v.array(featureUsage),
+  handler: (ctx): Promise<FeatureUsage[]> => liveFeatureUsage(ctx, ctx.viewer.organizationId),
+});
+
+/** Lazy provisioning for the UI: called when getOrgBilling says the org is not provisioned yet. */
+export const ensureBilling = memberAction({
+  args: {},
+  returns: v.object({ ok: v.boolean(), error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()) }),
+  handler: async (ctx): Promise<{ ok: boolean; error: { code: string; message: string } | null }> =>
+    ctx.runAction(internal.billing.provisioning.provisionOrganization, { organizationId: ctx.viewer.organizationId }),
+});

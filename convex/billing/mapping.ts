@@ -1,0 +1,185 @@
+// Pure translation from what autumn-js returns to the cache's rows, and the
+// subscription-history diff between two snapshots of a customer. No I/O:
+// sync.ts fetches and writes; this decides what to write.
+import type { Customer, ListFeaturesList, Plan } from "autumn-js";
+import type { CustomerRow, FeatureRow, PlanRow } from "./schema";
+
+type HistoryChange = "activated" | "scheduled" | "canceled" | "uncanceled" | "expired" | "trial_started" | "trial_converted" | "past_due";
+
+export interface HistoryRow {
+  organizationId: string;
+  planId: string;
+  planName: string;
+  change: HistoryChange;
+  at: number;
+}
+
+const FEATURE_TYPES = new Set(["boolean", "metered", "credit_system", "ai_credit_system"]);
+
+export function featureToRow(f: ListFeaturesList, now: number): FeatureRow {
+  const type = FEATURE_TYPES.has(f.type) ? (f.type as FeatureRow["type"]) : "metered";
+  return {
+    featureId: f.id,
+    name: f.name,
+    type,
+    consumable: f.consumable,
+    creditSchema: (f.creditSchema ?? [])
+      .filter((c): c is typeof c & { meteredFeatureId: string; creditCost: number } =>
+        typeof (c as { meteredFeatureId?: unknown }).meteredFeatureId === "string" && typeof (c as { creditCost?: unknown }).creditCost === "number")
+      .map((c) => ({ meteredFeatureId: c.meteredFeatureId, creditCost: c.creditCost })),
+    eventNames: f.eventNames ?? [],
+    display: f.display?.singular && f.display.plural ? { singular: f.display.singular, plural: f.display.plural } : null,
+    archived: f.archived,
+    syncedAt: now,
+  };
+}
+
+const MONTHS: Record<string, number> = { week: 12 / 52, month: 1, quarter: 3, semi_annual: 6, year: 12 };
+
+/** Pricing-table order: free plans first, then by monthly price; add-ons after every main plan. */
+export function sortKeyFor(p: Plan): number {
+  const monthly = !p.price || p.price.interval === "one_off" ? 0 : p.price.amount / ((MONTHS[p.price.interval] ?? 1) * (p.price.intervalCount ?? 1));
+  return (p.addOn ? 1_000_000_000 : 0) + Math.round(monthly * 100);
+}
+
+export function planToRow(p: Plan, features: ReadonlyMap<string, FeatureRow>, now: number): PlanRow {
+  return {
+    planId: p.id,
+    version: p.version,
+    name: p.name,
+    description: p.description,
+    group: p.group,
+    addOn: p.addOn,
+    autoEnable: p.autoEnable,
+    price: p.price
+      ? {
+          amount: p.price.amount,
+          currency: "usd",
+          interval: p.price.interval,
+          intervalCount: p.price.intervalCount ?? 1,
+          additionalCurrencies: (p.price.additionalCurrencies ?? []).map((c) => ({ currency: c.currency.toLowerCase(), amount: c.amount })),
+        }
+      : null,
+    freeTrial: p.freeTrial
+      ? { durationLength: p.freeTrial.durationLength, durationType: p.freeTrial.durationType, cardRequired: p.freeTrial.cardRequired }
+      : null,
+    items: p.items.map((i) => {
+      const f = features.get(i.featureId);
+      return {
+        featureId: i.featureId,
+        featureName: f?.name ?? i.featureId,
+        featureType: f?.type ?? "metered",
+        consumable: f?.consumable ?? true,
+        display: f?.display ?? null,
+        included: i.included,
+        unlimited: i.unlimited,
+        reset: i.reset ? { interval: i.reset.interval, intervalCount: i.reset.intervalCount ?? 1 } : null,
+        price: i.price
+          ? {
+              amount: i.price.amount ?? null,
+              interval: i.price.interval ?? null,
+              billingMethod: i.price.billingMethod === "usage_based" ? "usage_based" : "prepaid",
+              billingUnits: i.price.billingUnits,
+              maxPurchase: i.price.maxPurchase,
+            }
+          : null,
+      };
+    }),
+    archived: p.archived,
+    sortKey: sortKeyFor(p),
+    syncedAt: now,
+  };
+}
+
+/** Keep the newest invoices only: a row must stay well under Convex's 1 MiB document limit. */
+export const MAX_CACHED_INVOICES = 24;
+
+export function customerToRow(organizationId: string, c: Customer, planNames: ReadonlyMap<string, string>, now: number): CustomerRow {
+  const name = (planId: string, embedded?: { name: string }): string => embedded?.name ?? planNames.get(planId) ?? planId;
+  return {
+    organizationId,
+    customerId: c.id ?? organizationId,
+    name: c.name,
+    email: c.email,
+    subscriptions: c.subscriptions.map((s) => ({
+      subscriptionId: s.id,
+      planId: s.planId,
+      planName: name(s.planId, s.plan),
+      status: s.status === "scheduled" ? "scheduled" : "active",
+      addOn: s.addOn,
+      autoEnable: s.autoEnable,
+      pastDue: s.pastDue,
+      canceledAt: s.canceledAt,
+      expiresAt: s.expiresAt,
+      trialEndsAt: s.trialEndsAt,
+      startedAt: s.startedAt,
+      currentPeriodStart: s.currentPeriodStart,
+      currentPeriodEnd: s.currentPeriodEnd,
+    })),
+    purchases: c.purchases.map((p) => ({
+      planId: p.planId,
+      planName: name(p.planId, p.plan),
+      startedAt: p.startedAt,
+      expiresAt: p.expiresAt,
+      quantity: p.quantity,
+    })),
+    balances: Object.values(c.balances).map((b) => ({
+      featureId: b.featureId,
+      granted: b.granted,
+      remaining: b.remaining,
+      usage: b.usage,
+      unlimited: b.unlimited,
+      overageAllowed: b.overageAllowed,
+      maxPurchase: b.maxPurchase,
+      nextResetAt: b.nextResetAt,
+    })).sort((a, b) => a.featureId.localeCompare(b.featureId)),
+    flags: Object.values(c.flags).map((f) => ({ featureId: f.featureId, planId: f.planId, expiresAt: f.expiresAt }))
+      .sort((a, b) => a.featureId.localeCompare(b.featureId)),
+    invoices: (c.invoices ?? [])
+      .map((i) => ({
+        stripeId: i.stripeId,
+        planIds: i.planIds,
+        status: i.status,
+        total: i.total,
+        currency: i.currency,
+        createdAt: i.createdAt,
+        hostedInvoiceUrl: i.hostedInvoiceUrl ?? null,
+      }))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, MAX_CACHED_INVOICES),
+    syncedAt: now,
+    lastSyncError: null,
+  };
+}
+
+/**
+ * What changed between two snapshots, as history entries. Comparing states
+ * (not trusting webhook order) makes repeated or out-of-order syncs harmless:
+ * the same snapshot twice yields nothing.
+ */
+export function historyBetween(prev: CustomerRow | null, next: CustomerRow, now: number): HistoryRow[] {
+  const out: HistoryRow[] = [];
+  const push = (planId: string, planName: string, change: HistoryChange): void => {
+    out.push({ organizationId: next.organizationId, planId, planName, change, at: now });
+  };
+  const before = new Map((prev?.subscriptions ?? []).map((s) => [s.subscriptionId, s]));
+  const after = new Map(next.subscriptions.map((s) => [s.subscriptionId, s]));
+  for (const s of next.subscriptions) {
+    const old = before.get(s.subscriptionId);
+    if (!old) {
+      push(s.planId, s.planName, s.status === "scheduled" ? "scheduled" : s.trialEndsAt !== null && s.trialEndsAt > now ? "trial_started" : "activated");
+      continue;
+    }
+    if (old.status === "scheduled" && s.status === "active") push(s.planId, s.planName, "activated");
+    if (old.canceledAt === null && s.canceledAt !== null) push(s.planId, s.planName, "canceled");
+    if (old.canceledAt !== null && s.canceledAt === null) push(s.planId, s.planName, "uncanceled");
+    if (old.trialEndsAt !== null && old.trialEndsAt > old.startedAt && (old.currentPeriodEnd === old.trialEndsAt) && s.currentPeriodEnd !== s.trialEndsAt) {
+      push(s.planId, s.planName, "trial_converted");
+    }
+    if (!old.pastDue && s.pastDue) push(s.planId, s.planName, "past_due");
+  }
+  for (const s of prev?.subscriptions ?? []) {
+    if (!after.has(s.subscriptionId)) push(s.planId, s.planName, "expired");
+  }
+  return out;
+}

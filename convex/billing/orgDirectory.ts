@@ -1,0 +1,60 @@
+// Reads of better-auth's user / member / organization tables (in the locally
+// installed component) that billing needs: who the caller is, their role,
+// the org owner, the list of orgs. One file so the rest of the module never
+// touches the component directly.
+//
+// The component's function types come from the packaged @convex-dev/better-auth
+// ComponentApi, whose `model` union lists only the default tables; our local
+// install adds the organization plugin's tables, so the model name is widened
+// here, once.
+import type { PaginationResult } from "convex/server";
+import { components } from "../_generated/api";
+import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
+
+type Ctx = QueryCtx | MutationCtx | ActionCtx;
+type PackagedModel = "user" | "session";
+type Where = { field: string; value: string | number | boolean | null; operator?: "eq" | "starts_with"; connector?: "AND" | "OR" };
+
+export interface UserDoc { _id: string; name: string; email: string; role?: string | null }
+export interface MemberDoc { _id: string; organizationId: string; userId: string; role: string }
+export interface OrganizationDoc { _id: string; name: string; slug?: string | null; createdAt: number }
+
+async function findOne<T>(ctx: Ctx, model: string, where: Where[]): Promise<T | null> {
+  return (await ctx.runQuery(components.betterAuth.adapter.findOne, { model: model as PackagedModel, where })) as T | null;
+}
+
+export function findUser(ctx: Ctx, userId: string): Promise<UserDoc | null> {
+  return findOne<UserDoc>(ctx, "user", [{ field: "_id", value: userId }]);
+}
+
+export function findMember(ctx: Ctx, organizationId: string, userId: string): Promise<MemberDoc | null> {
+  return findOne<MemberDoc>(ctx, "member", [
+    { field: "organizationId", value: organizationId },
+    { field: "userId", value: userId, connector: "AND" },
+  ]);
+}
+
+export function findOwner(ctx: Ctx, organizationId: string): Promise<MemberDoc | null> {
+  return findOne<MemberDoc>(ctx, "member", [
+    { field: "organizationId", value: organizationId },
+    { field: "role", value: "owner", connector: "AND" },
+  ]);
+}
+
+export function findOrganization(ctx: Ctx, organizationId: string): Promise<OrganizationDoc | null> {
+  return findOne<OrganizationDoc>(ctx, "organization", [{ field: "_id", value: organizationId }]);
+}
+
+/** Organizations newest first, one page at a time (never a full scan). */
+export async function listOrganizations(
+  ctx: QueryCtx,
+  opts: { numItems: number; cursor: string | null; namePrefix?: string },
+): Promise<PaginationResult<OrganizationDoc>> {
+  const result = await ctx.runQuery(components.betterAuth.adapter.findMany, {
+    model: "organization" as PackagedModel,
+    paginationOpts: { numItems: opts.numItems, cursor: opts.cursor },
+    sortBy: { field: "createdAt", direction: "desc" },
+    ...(opts.namePrefix ? { where: [{ field: "name", operator: "starts_with" as const, value: opts.namePrefix }] } : {}),
+  });
+  return result as unknown as PaginationResult<OrganizationDoc>;
+}

@@ -1,0 +1,99 @@
+// Test harness for the billing module (multi-dot name: never deployed as a
+// Convex module). Users, organizations and memberships are made through
+// better-auth's real HTTP routes (sign-up, create org, invite + accept), and
+// Autumn is the local sandbox on 127.0.0.1 reached by the real autumn-js
+// client inside convex-test actions. Nothing is mocked.
+import { convexTest } from "convex-test";
+import schema from "../schema";
+import authSchema from "../betterAuth/schema";
+import { authModules, modules } from "../test.setup";
+import { startTestSandbox, type TestSandbox } from "../../packages/autumn-sandbox/src/testing";
+import type { OrgRole } from "../authPlugins";
+
+export const SITE = "http://127.0.0.1:3211";
+export const ADMIN_EMAIL = "root@example.com";
+
+function makeTest() {
+  return convexTest(schema, modules);
+}
+export type ConvexTest = ReturnType<typeof makeTest>;
+
+export interface TestUser {
+  userId: string;
+  email: string;
+  cookie: string;
+}
+
+export interface BillingTest {
+  t: ConvexTest;
+  autumn: TestSandbox;
+  signUp(email: string, name?: string): Promise<TestUser>;
+  /** Create an org as `owner`; returns its id (creating it also makes it active for the owner). */
+  createOrg(owner: TestUser, name: string): Promise<string>;
+  /** Invite `user` into the org with `role`, and accept as them. */
+  addMember(owner: TestUser, organizationId: string, user: TestUser, role: Exclude<OrgRole, "owner">): Promise<void>;
+  /** A convex-test client acting as `user` with `organizationId` active. */
+  as(user: TestUser, organizationId: string | null): ReturnType<ConvexTest["withIdentity"]>;
+  /** Run every scheduled function that is due now (org-created provisioning, retries). */
+  drainScheduled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function setEnv(sandboxUrl: string): void {
+  process.env.BETTER_AUTH_SECRET = "test-secret-test-secret-test-secret-123";
+  process.env.SITE_URL = SITE;
+  process.env.CONVEX_SITE_URL = SITE;
+  process.env.AUTUMN_SANDBOX_URL = sandboxUrl;
+  process.env.AUTUMN_SECRET_KEY = "am_sk_test_billing";
+  process.env.BILLING_ADMIN_EMAILS = ADMIN_EMAIL;
+}
+
+async function json(res: Response, what: string): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${what} failed: ${res.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+export async function startBillingTest(): Promise<BillingTest> {
+  const autumn = await startTestSandbox();
+  setEnv(autumn.url);
+  const t = makeTest();
+  t.registerComponent("betterAuth", authSchema, authModules);
+  const post = (path: string, body: unknown, cookie = ""): Promise<Response> =>
+    t.fetch(`/api/auth${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: SITE, ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    });
+  const cookieOf = (res: Response): string =>
+    (res.headers.get("set-cookie") ?? "").split(/,(?=\s*[\w.-]+=)/).map((c) => c.split(";")[0]?.trim()).filter(Boolean).join("; ");
+
+  return {
+    t,
+    autumn,
+    async signUp(email, name = email.split("@")[0] ?? email) {
+      const res = await post("/sign-up/email", { email, password: "correct-horse-battery-staple", name });
+      const cookie = cookieOf(res);
+      const body = await json(res, `sign up ${email}`);
+      return { userId: (body.user as { id: string }).id, email, cookie };
+    },
+    async createOrg(owner, name) {
+      const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${Math.random().toString(36).slice(2, 8)}`;
+      const body = await json(await post("/organization/create", { name, slug }, owner.cookie), `create org ${name}`);
+      return body.id as string;
+    },
+    async addMember(owner, organizationId, user, role) {
+      const invite = await json(await post("/organization/invite-member", { email: user.email, role, organizationId }, owner.cookie), "invite");
+      await json(await post("/organization/accept-invitation", { invitationId: invite.id }, user.cookie), "accept invitation");
+    },
+    as(user, organizationId) {
+      return t.withIdentity({ subject: user.userId, ...(organizationId ? { activeOrganizationId: organizationId } : {}) });
+    },
+    async drainScheduled() {
+      // runAfter(0) jobs fire on a real timer; give them a tick, then wait for them.
+      await new Promise((r) => setTimeout(r, 20));
+      await t.finishInProgressScheduledFunctions();
+    },
+    close: () => autumn.close(),
+  };
+}
