@@ -98,7 +98,8 @@ function creditSystemsFor(features: ReadonlyMap<string, FeatureRow>, featureId: 
  * never reset and carry no `nextResetAt`.
  */
 function asOf(b: Balance, now: number): Balance {
-  if (b.nextResetAt === null || b.nextResetAt > now) return b;
+  // Written so that a bad `now` (NaN) keeps the cached numbers instead of granting a fresh period.
+  if (b.nextResetAt === null || !(b.nextResetAt <= now)) return b;
   return { ...b, usage: 0, remaining: b.granted };
 }
 
