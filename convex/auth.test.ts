@@ -41,3 +41,26 @@ describe("auth", () => {
     expect(payload.activeOrganizationId).toBe(orgBody.id);
   });
 });
+
+describe("global admin bootstrap", () => {
+  it("a sign-up whose email is in BILLING_ADMIN_EMAILS gets better-auth's admin role", async () => {
+    process.env.BILLING_ADMIN_EMAILS = "boss@example.com, other@example.com";
+    const t = convexTest(schema, modules);
+    t.registerComponent("betterAuth", authSchema, authModules);
+    const signUp = async (email: string) => {
+      const res = await t.fetch("/api/auth/sign-up/email", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: SITE },
+        body: JSON.stringify({ email, password: "correct-horse-battery", name: email }),
+      });
+      expect(res.status).toBe(200);
+      return res.headers.get("set-cookie") ?? "";
+    };
+    const session = async (cookie: string) => {
+      const res = await t.fetch("/api/auth/get-session", { headers: { origin: SITE, cookie } });
+      return ((await res.json()) as { user: { role?: string | null } }).user;
+    };
+    expect((await session(await signUp("Boss@example.com"))).role).toBe("admin");
+    expect((await session(await signUp("pleb@example.com"))).role).toBe("user");
+  });
+});

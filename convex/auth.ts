@@ -8,6 +8,7 @@ import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
 import authSchema from "./betterAuth/schema";
 import { authPlugins } from "./authPlugins";
+import { isBootstrapAdmin, setUserRole } from "./billing/orgDirectory";
 
 const authFunctions: AuthFunctions = internal.auth;
 
@@ -15,6 +16,12 @@ export const authComponent = createClient<DataModel, typeof authSchema>(componen
   local: { schema: authSchema },
   authFunctions,
   triggers: {
+    user: {
+      // Bootstrap global admins: a sign-up whose email is listed gets better-auth's admin role.
+      onCreate: async (ctx, user) => {
+        if (user.role !== "admin" && isBootstrapAdmin(user.email)) await setUserRole(ctx, user._id, "admin");
+      },
+    },
     organization: {
       onCreate: async (ctx, org) => {
         // Same transaction as the insert; the sync itself runs later, in an action.

@@ -11,7 +11,7 @@ import { customAction, customCtx, customMutation, customQuery } from "convex-hel
 import { action, mutation, query, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
 import type { OrgRole } from "../authPlugins";
 import { billingError } from "./errors";
-import { findMember, findUser } from "./orgDirectory";
+import { findMember, findUser, isBootstrapAdmin } from "./orgDirectory";
 
 export type Permission = "billing:read" | "billing:manage";
 
@@ -35,13 +35,6 @@ export interface OrgViewer extends Caller {
 
 type AnyCtx = QueryCtx | MutationCtx | ActionCtx;
 
-function adminEmails(): string[] {
-  return (process.env.BILLING_ADMIN_EMAILS ?? "")
-    .split(",")
-    .map((e) => e.trim().toLowerCase())
-    .filter(Boolean);
-}
-
 /** The authenticated caller, or UNAUTHENTICATED. */
 export async function requireCaller(ctx: AnyCtx): Promise<Caller & { activeOrganizationId: string | null }> {
   const identity = await ctx.auth.getUserIdentity();
@@ -54,7 +47,7 @@ export async function requireCaller(ctx: AnyCtx): Promise<Caller & { activeOrgan
     userId: user._id,
     email,
     name: user.name ?? null,
-    isGlobalAdmin: user.role === "admin" || (email !== null && adminEmails().includes(email.toLowerCase())),
+    isGlobalAdmin: user.role === "admin" || isBootstrapAdmin(email),
     activeOrganizationId: typeof active === "string" && active.length > 0 ? active : null,
   };
 }

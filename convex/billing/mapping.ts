@@ -1,7 +1,7 @@
 // Pure translation from what autumn-js returns to the cache's rows, and the
 // subscription-history diff between two snapshots of a customer. No I/O:
 // sync.ts fetches and writes; this decides what to write.
-import type { Customer, ListFeaturesList, Plan } from "autumn-js";
+import type { Customer, GetCustomerResponse, ListFeaturesList, Plan } from "autumn-js";
 import type { CustomerRow, FeatureRow, PlanRow } from "./schema";
 
 type HistoryChange = "activated" | "scheduled" | "canceled" | "uncanceled" | "expired" | "trial_started" | "trial_converted" | "past_due";
@@ -94,7 +94,10 @@ export function planToRow(p: Plan, features: ReadonlyMap<string, FeatureRow>, no
 /** Keep the newest invoices only: a row must stay well under Convex's 1 MiB document limit. */
 export const MAX_CACHED_INVOICES = 24;
 
-export function customerToRow(organizationId: string, c: Customer, planNames: ReadonlyMap<string, string>, now: number): CustomerRow {
+/** What customers.get_or_create and customers.get return (same shape, two SDK type names). */
+export type AutumnCustomer = Customer | GetCustomerResponse;
+
+export function customerToRow(organizationId: string, c: AutumnCustomer, planNames: ReadonlyMap<string, string>, now: number): CustomerRow {
   const name = (planId: string, embedded?: { name: string }): string => embedded?.name ?? planNames.get(planId) ?? planId;
   return {
     organizationId,

@@ -7,11 +7,12 @@
 // ComponentApi, whose `model` union lists only the default tables; our local
 // install adds the organization plugin's tables, so the model name is widened
 // here, once.
-import type { PaginationResult } from "convex/server";
+import type { FunctionArgs, PaginationResult } from "convex/server";
 import { components } from "../_generated/api";
 import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
 
 type Ctx = QueryCtx | MutationCtx | ActionCtx;
+type UpdateOneArgs = FunctionArgs<typeof components.betterAuth.adapter.updateOne>;
 type PackagedModel = "user" | "session";
 type Where = { field: string; value: string | number | boolean | null; operator?: "eq" | "starts_with"; connector?: "AND" | "OR" };
 
@@ -57,4 +58,17 @@ export async function listOrganizations(
     ...(opts.namePrefix ? { where: [{ field: "name", operator: "starts_with" as const, value: opts.namePrefix }] } : {}),
   });
   return result as unknown as PaginationResult<OrganizationDoc>;
+}
+
+/** Emails listed in BILLING_ADMIN_EMAILS are global admins from their first sign-up. */
+export function isBootstrapAdmin(email: string | null | undefined): boolean {
+  if (!email) return false;
+  const listed = (process.env.BILLING_ADMIN_EMAILS ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean);
+  return listed.includes(email.toLowerCase());
+}
+
+/** Set better-auth's admin-plugin role on a user (a field the packaged component type does not know). */
+export async function setUserRole(ctx: MutationCtx, userId: string, role: "admin" | "user"): Promise<void> {
+  const input = { model: "user", where: [{ field: "_id", value: userId }], update: { role } };
+  await ctx.runMutation(components.betterAuth.adapter.updateOne, { input: input as unknown as UpdateOneArgs["input"] });
 }
