@@ -4,8 +4,10 @@
 // the cached row (customerToRow of the fetched customer) is compared with
 // `autumn.check` on the same state. Then unit tests pin the numbers
 // (balances, credit conversion, resets) on hand-built rows.
+import type { Autumn } from "autumn-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autumnError, startTestSandbox, type TestSandbox } from "../../packages/autumn-sandbox/src/testing";
+import { autumnError, startTestSandbox, TEST_KEY, type TestSandbox } from "../../packages/autumn-sandbox/src/testing";
+import { createAutumn } from "./autumn";
 import { evaluateFeature, isFeatureAvailable } from "./entitlements";
 import { customerToRow, featureToRow } from "./mapping";
 import type { Balance, CustomerRow, FeatureRow } from "./schema";
@@ -50,19 +52,16 @@ const STATES: Record<string, Step[]> = {
  * entry asserts the sandbox still differs, so fixing the sandbox makes this
  * suite say which entry to delete.
  *
- * Cause: packages/autumn-sandbox/src/ledger.ts `isAllowed` adds the feature's
- * own remaining and every credit pool into one capacity. Real Autumn
- * (srv getCheckDataV2 → shared getFeatureToUseForCheck, getCheckResponseV2)
- * judges ONE balance: the feature's own if it alone allows the check, else
- * the first credit system whose balance allows the unconverted amount, else
- * the first credit system, with the amount converted by credit_cost. So own
- * + credits are never summed for `allowed`.
+ * Real Autumn (srv getCheckDataV2 → shared getFeatureToUseForCheck,
+ * getCheckResponseV2) judges ONE balance: the feature's own if it alone
+ * allows the check, else the first credit system whose balance allows the
+ * unconverted amount, else the first credit system, with the amount
+ * converted by credit_cost. Own balance + credits are never summed. The
+ * sandbox once summed them; it now follows the same rule.
  */
 const KNOWN_SANDBOX_DIVERGENCES: Record<string, boolean> = {
-  // standard_messages: own 50 + 500 credits at cost 1; neither alone covers 520.
-  "free + credit_pack / standard_messages / 520": false,
-  // premium_messages: own 2 + 10 credits (2 units at cost 5); neither alone covers 3.
-  "pro + credit_pack, own and credits both low / premium_messages / 3": false,
+  // Empty: the sandbox judges one balance per check like real Autumn
+  // (own balance, else one credit system), so every cell must agree.
 };
 
 interface Cell {
@@ -74,6 +73,8 @@ interface Cell {
 const cellKey = (c: Cell): string => `${c.state} / ${c.featureId} / ${c.required}`;
 
 let t: TestSandbox;
+/** The module's own client (fail-closed autumn-js, as sync.ts uses), so its types are the ones mapping.ts takes. */
+let autumn: Autumn;
 let features: FeatureRow[];
 let planNames: Map<string, string>;
 
@@ -85,7 +86,7 @@ async function sandboxNow(): Promise<number> {
 }
 
 async function cachedRow(customerId: string, now: number): Promise<CustomerRow> {
-  const customer = await t.autumn.customers.get({ customerId });
+  const customer = await autumn.customers.get({ customerId });
   return customerToRow(customerId, customer, planNames, now);
 }
 
@@ -93,11 +94,11 @@ let seq = 0;
 async function customerIn(steps: Step[]): Promise<string> {
   seq += 1;
   const customerId = `org_ent_${seq}`;
-  await t.autumn.customers.getOrCreate({ customerId });
+  await autumn.customers.getOrCreate({ customerId });
   for (const s of steps) {
-    if (s.attach) await t.autumn.billing.attach({ customerId, planId: s.attach, noBillingChanges: true });
+    if (s.attach) await autumn.billing.attach({ customerId, planId: s.attach, noBillingChanges: true });
     if (s.track) {
-      await t.autumn.track({
+      await autumn.track({
         customerId,
         featureId: s.track.featureId,
         value: s.track.value,
@@ -116,7 +117,7 @@ async function disagreements(state: string, customerId: string, row: CustomerRow
     for (const required of REQUIRED) {
       const cell = { state, featureId: f.featureId, required };
       const ours = evaluateFeature({ customer: row, features, featureId: f.featureId, required, now });
-      const theirs = (await t.autumn.check({ customerId, featureId: f.featureId, requiredBalance: required })).allowed;
+      const theirs = (await autumn.check({ customerId, featureId: f.featureId, requiredBalance: required })).allowed;
       cells += 1;
       const known = KNOWN_SANDBOX_DIVERGENCES[cellKey(cell)];
       if (known !== undefined) {
@@ -135,9 +136,10 @@ async function disagreements(state: string, customerId: string, row: CustomerRow
 
 beforeAll(async () => {
   t = await startTestSandbox();
+  autumn = createAutumn({ secretKey: TEST_KEY, serverURL: t.url });
   const now = await sandboxNow();
-  features = (await t.autumn.features.list()).list.map((f) => featureToRow(f, now));
-  planNames = new Map((await t.autumn.plans.list({})).list.map((p) => [p.id, p.name]));
+  features = (await autumn.features.list()).list.map((f) => featureToRow(f, now));
+  planNames = new Map((await autumn.plans.list({})).list.map((p) => [p.id, p.name]));
 });
 
 afterAll(async () => {
@@ -182,7 +184,7 @@ describe("evaluateFeature agrees with Autumn's check", () => {
     const customerId = await customerIn([attach("team")]);
     const now = await sandboxNow();
     const row = await cachedRow(customerId, now);
-    expect(await autumnError(t.autumn.check({ customerId, featureId: "no_such_feature" }))).toMatchObject({ status: 404, code: "feature_not_found" });
+    expect(await autumnError(autumn.check({ customerId, featureId: "no_such_feature" }))).toMatchObject({ status: 404, code: "feature_not_found" });
     expect(evaluateFeature({ customer: row, features, featureId: "no_such_feature", now })).toMatchObject({ allowed: false, reason: "unknown_feature" });
   });
 

@@ -103,6 +103,9 @@ function asOf(b: Balance, now: number): Balance {
   return { ...b, usage: 0, remaining: b.granted };
 }
 
+/** Float noise from credit conversions (0.1 + 0.2) must not flip a verdict. */
+const EPSILON = 1e-9;
+
 /**
  * Autumn's ladder (§4.2) on one Balance, for `required` units of that
  * balance's own feature. Billing-control steps 5–6 are not cached, so not
@@ -119,9 +122,6 @@ export function balanceAllows(b: Balance, required: number): boolean {
   }
   return b.remaining >= required - EPSILON; // step 8
 }
-
-/** Float noise from credit conversions (0.1 + 0.2) must not flip a verdict. */
-const EPSILON = 1e-9;
 
 export function evaluateFeature(input: EvaluateFeatureInput): FeatureCheck {
   const { customer, featureId, now } = input;
@@ -176,11 +176,8 @@ export function evaluateFeature(input: EvaluateFeatureInput): FeatureCheck {
   // a track does draw on both (§4.3).
   const allowed = ((): boolean => {
     if (own && (credits.length === 0 || balanceAllows(own, required))) return balanceAllows(own, required);
-    const chosen = credits.find((c) => {
-      const b = pools.find((p) => p.featureId === c.featureId)?.balance;
-      return b !== undefined && balanceAllows(b, required);
-    }) ?? credits[0];
-    const pool = chosen && pools.find((p) => p.featureId === chosen.featureId);
+    // `pools` keeps catalog order and holds only the credit systems the customer has a balance in.
+    const pool = pools.find((p) => balanceAllows(p.balance, required)) ?? pools.find((p) => p.featureId === credits[0]?.featureId);
     return pool ? balanceAllows(pool.balance, required * pool.creditCost) : false;
   })();
 

@@ -740,6 +740,16 @@ describe("reservations", () => {
 });
 
 describe("credit systems", () => {
+  it("a check judges one balance, never own + credits summed (as the real server's getFeatureToUseForCheck)", async () => {
+    const id = await customer("k0");
+    await grant(id, "credit_pack"); // free's 50 standard messages + 500 credits at cost 1
+    const allowed = async (requiredBalance: number) =>
+      (await t.autumn.check({ customerId: id, featureId: "standard_messages", requiredBalance })).allowed;
+    expect(await allowed(50)).toBe(true); // the own balance covers it
+    expect(await allowed(500)).toBe(true); // the credit pack alone covers it
+    expect(await allowed(520)).toBe(false); // 50 + 500 would, but balances are not summed
+  });
+
   it("premium messages beyond the included ones draw 5 ai_credits each from a bought credit pack", async () => {
     const id = await customer("k1");
     await grant(id, "pro");
