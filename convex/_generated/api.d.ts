@@ -27,8 +27,10 @@ import type * as billing_functions from "../billing/functions.js";
 import type * as billing_mapping from "../billing/mapping.js";
 import type * as billing_orgDirectory from "../billing/orgDirectory.js";
 import type * as billing_provisioning from "../billing/provisioning.js";
+import type * as billing_purchase from "../billing/purchase.js";
 import type * as billing_sync from "../billing/sync.js";
 import type * as billing_views from "../billing/views.js";
+import type * as billing_watcher from "../billing/watcher.js";
 import type * as http from "../http.js";
 
 /**
@@ -54,8 +56,10 @@ declare const fullApi: ApiFromModules<{
   "billing/mapping": typeof billing_mapping;
   "billing/orgDirectory": typeof billing_orgDirectory;
   "billing/provisioning": typeof billing_provisioning;
+  "billing/purchase": typeof billing_purchase;
   "billing/sync": typeof billing_sync;
   "billing/views": typeof billing_views;
+  "billing/watcher": typeof billing_watcher;
   http: typeof http;
 }>;
 export declare const api: FilterApi<

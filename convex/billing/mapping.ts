@@ -182,7 +182,13 @@ export function historyBetween(prev: CustomerRow | null, next: CustomerRow, now:
     if (!old.pastDue && s.pastDue) push(s.planId, s.planName, "past_due");
   }
   for (const s of prev?.subscriptions ?? []) {
-    if (!after.has(s.subscriptionId)) push(s.planId, s.planName, "expired");
+    if (after.has(s.subscriptionId)) continue;
+    // A scheduled change taking effect may come back as a new subscription of
+    // the same plan (the sandbox does this): that is the "activated" above,
+    // not an expiry.
+    const tookEffect = s.status === "scheduled" &&
+      next.subscriptions.some((n) => n.planId === s.planId && n.status === "active" && !before.has(n.subscriptionId));
+    if (!tookEffect) push(s.planId, s.planName, "expired");
   }
   return out;
 }

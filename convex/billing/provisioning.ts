@@ -18,7 +18,16 @@ export async function ownerCustomerData(ctx: ActionCtx, organizationId: string):
   const owner = await findOwner(ctx, organizationId);
   if (!owner) return {};
   const user = await findUser(ctx, owner.userId);
-  return { ...(user?.name ? { name: user.name } : {}), ...(user?.email ? { email: user.email } : {}) };
+  return {
+    ...(user?.name ? { name: user.name } : {}),
+    ...(user?.email ? { email: user.email, fingerprint: await ownerFingerprint(user.email) } : {}),
+  };
+}
+
+/** SHA-256 of the owner's normalised email: stable per person, reveals nothing. */
+export async function ownerFingerprint(email: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`billing-owner:${email.trim().toLowerCase()}`));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export async function provision(ctx: ActionCtx, organizationId: string, attempt = 0): Promise<CustomerSyncResult> {

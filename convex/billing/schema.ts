@@ -160,12 +160,79 @@ export const syncRunFields = {
   pruned: v.number(),
 };
 
+/** Post-checkout watcher: one per (org, plan); see watcher.ts for the state machine. */
+export const watcherFields = {
+  organizationId: v.string(),
+  planId: v.string(),
+  state: v.union(v.literal("watching"), v.literal("activated"), v.literal("gave_up")),
+  /** Ticks done so far (index into the backoff schedule). */
+  attempt: v.number(),
+  startedAt: v.number(),
+  nextCheckAt: v.union(v.number(), v.null()),
+  finishedAt: v.union(v.number(), v.null()),
+  lastError: v.union(v.string(), v.null()),
+  /** Purchases of the plan when watching began: a one-off add-on is "active" once there are more. */
+  baselinePurchases: v.number(),
+};
+
+/** A metered reservation in flight (reserve → confirm/release), for recovery and audit. */
+export const reservationFields = {
+  organizationId: v.string(),
+  featureId: v.string(),
+  lockId: v.string(),
+  units: v.number(),
+  state: v.union(v.literal("held"), v.literal("confirmed"), v.literal("released")),
+  createdAt: v.number(),
+  expiresAt: v.number(),
+  settledAt: v.union(v.number(), v.null()),
+};
+
+/** Confirmed usage per org, feature and UTC day: the usage-over-time chart reads this (no Autumn call). */
+export const usageDayFields = {
+  organizationId: v.string(),
+  featureId: v.string(),
+  day: v.number(),
+  units: v.number(),
+};
+
+/** Webhook ledger: every accepted event id once, to drop replays and duplicates. */
+export const webhookEventFields = {
+  eventId: v.string(),
+  type: v.string(),
+  organizationId: v.union(v.string(), v.null()),
+  receivedAt: v.number(),
+};
+
+/** The daily reconcile: a resumable, paged walk over Autumn's customers. */
+export const reconcileRunFields = {
+  startedAt: v.number(),
+  finishedAt: v.union(v.number(), v.null()),
+  state: v.union(v.literal("running"), v.literal("done"), v.literal("failed")),
+  cursor: v.union(v.string(), v.null()),
+  pages: v.number(),
+  customers: v.number(),
+  provisioned: v.number(),
+  errors: v.number(),
+  lastError: v.union(v.string(), v.null()),
+};
+
 export const billingTables = {
   billingFeatures: defineTable(featureFields).index("by_featureId", ["featureId"]),
   billingPlans: defineTable(planFields).index("by_planId", ["planId"]).index("by_archived_sortKey", ["archived", "sortKey"]),
   billingCustomers: defineTable(customerFields).index("by_organizationId", ["organizationId"]),
   billingSubscriptionHistory: defineTable(historyEntry).index("by_organizationId_at", ["organizationId", "at"]),
   billingSyncRuns: defineTable(syncRunFields).index("by_kind_startedAt", ["kind", "startedAt"]),
+  billingWatchers: defineTable(watcherFields)
+    .index("by_organizationId_planId", ["organizationId", "planId"])
+    .index("by_organizationId_state", ["organizationId", "state"]),
+  billingReservations: defineTable(reservationFields)
+    .index("by_lockId", ["lockId"])
+    .index("by_state_expiresAt", ["state", "expiresAt"]),
+  billingUsageDays: defineTable(usageDayFields).index("by_organizationId_featureId_day", ["organizationId", "featureId", "day"]),
+  billingWebhookEvents: defineTable(webhookEventFields)
+    .index("by_eventId", ["eventId"])
+    .index("by_receivedAt", ["receivedAt"]),
+  billingReconcileRuns: defineTable(reconcileRunFields).index("by_startedAt", ["startedAt"]),
 };
 
 export type FeatureRow = Infer<ReturnType<typeof v.object<typeof featureFields>>>;

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
-import { loadCatalog, } from "../../packages/autumn-sandbox/src/seed";
+import { loadCatalog } from "../../packages/autumn-sandbox/src/seed";
 import { REPO_ROOT } from "../../packages/autumn-sandbox/src/testing";
 import type { CatalogBody } from "../../packages/autumn-sandbox/src/catalog";
 import { ADMIN_EMAIL, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
@@ -139,21 +139,21 @@ describe("catalog changes follow on the next sync", () => {
       items: [{ featureId: "standard_messages", included: 10, reset: { interval: "month" } }],
     });
     await b.autumn.autumn.plans.create({
-      planId: "scratch", name: "Scratch", addOn: true,
-      price: { amount: 1, interval: "one_off" },
+      planId: "scratch", name: "Scratch", group: "scratch",
+      price: { amount: 1, interval: "month" },
       items: [{ featureId: "beta_widgets", included: 5 }],
     });
 
     expect(await syncPlans()).toMatchObject({ ok: true, features: 7, plans: 7, pruned: 0 });
     expect((await cachedFeatures()).map((f) => f.featureId)).toContain("beta_widgets");
     expect(await cachedPlan("scratch")).toMatchObject({
-      addOn: true, items: [expect.objectContaining({ featureId: "beta_widgets", featureName: "Beta widgets", featureType: "metered" })],
+      group: "scratch", items: [expect.objectContaining({ featureId: "beta_widgets", featureName: "Beta widgets", featureType: "metered" })],
     });
     const owner = await b.signUp("cathy@example.com", "Cathy Catalog");
     const orgId = await b.createOrg(owner, "Catalog Co");
     await b.drainScheduled();
     const listed = await b.as(owner, orgId).query(api.billing.api.listPlans, {});
-    expect(listed.map((p) => p.planId)).toEqual(["free", "legacy", "pro", "team", "enterprise", "credit_pack", "scratch"]);
+    expect(listed.map((p) => p.planId)).toEqual(["free", "scratch", "legacy", "pro", "team", "enterprise", "credit_pack"]);
 
     // A customer keeps "legacy", so removing it from the catalog archives it; the rest are unused and deleted.
     await b.autumn.autumn.customers.getOrCreate({ customerId: "cus_on_legacy" });
@@ -283,6 +283,21 @@ describe("syncCustomer", () => {
     expect(shown).toHaveLength(8);
     expect(shown[shown.length - 1]).toMatchObject({ planId: "free", change: "activated", organizationId: orgId });
     expect(shown.map((h) => h.at)).toEqual([...shown.map((h) => h.at)].sort((x, y) => y - x));
+  });
+
+  it("a scheduled downgrade records canceled + scheduled, then activated + expired when it takes effect", async () => {
+    const id = "org_downgrade_history";
+    await syncCustomer(id);
+    await b.autumn.autumn.billing.attach({ customerId: id, planId: "team", noBillingChanges: true });
+    await syncCustomer(id);
+    expect(await history(id)).toEqual([["free", "activated"], ["team", "activated"], ["free", "expired"]]);
+    await b.autumn.autumn.billing.attach({ customerId: id, planId: "pro", noBillingChanges: true });
+    await syncCustomer(id);
+    expect((await history(id)).slice(3)).toEqual([["team", "canceled"], ["pro", "scheduled"]]);
+    await b.autumn.control("/sandbox/clock/advance", { ms: 40 * DAY, customer_id: id });
+    await syncCustomer(id);
+    // Not "pro expired": the scheduled pro started, it did not end.
+    expect((await history(id)).slice(5)).toEqual([["pro", "activated"], ["team", "expired"]]);
   });
 
   it("an older snapshot applied after a newer one is ignored", async () => {

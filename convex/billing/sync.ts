@@ -57,8 +57,17 @@ export async function runPlanSync(ctx: ActionCtx): Promise<PlanSyncResult> {
   const features = featureList.list.map((f) => featureToRow(f, startedAt));
   const byId = new Map<string, FeatureRow>(features.map((f) => [f.featureId, f]));
   const plans = planList.list.map((p) => planToRow(p, byId, startedAt));
-  const pruned: number = await ctx.runMutation(internal.billing.sync.applyPlanSync, { features, plans, startedAt });
-  return { ok: true, features: features.length, plans: plans.length, pruned, error: null };
+  try {
+    const pruned: number = await ctx.runMutation(internal.billing.sync.applyPlanSync, { features, plans, startedAt });
+    return { ok: true, features: features.length, plans: plans.length, pruned, error: null };
+  } catch (err) {
+    // The write was rejected (e.g. a limit): nothing changed; say so in the run log.
+    const error = describe(err);
+    await ctx.runMutation(internal.billing.sync.recordPlanSync, {
+      kind: "plans", startedAt, finishedAt: Date.now(), ok: false, error: { ...error, at: Date.now() }, features: features.length, plans: plans.length, pruned: 0,
+    });
+    return { ok: false, features: 0, plans: 0, pruned: 0, error };
+  }
 }
 
 export const syncPlans = internalAction({ args: {}, returns: planSyncResult, handler: (ctx) => runPlanSync(ctx) });
@@ -107,6 +116,8 @@ export const recordPlanSync = internalMutation({
 export interface CustomerData {
   name?: string;
   email?: string;
+  /** Hash of the owner's identity: Autumn uses it so one person cannot farm trials across orgs. */
+  fingerprint?: string;
 }
 
 export const CUSTOMER_EXPAND = ["subscriptions.plan", "purchases.plan", "invoices"] as const;
@@ -122,6 +133,7 @@ export function getOrCreateCustomer(organizationId: string, data: CustomerData =
     customerId: organizationId,
     ...(data.name ? { name: data.name } : {}),
     ...(data.email ? { email: data.email } : {}),
+    ...(data.fingerprint ? { fingerprint: data.fingerprint } : {}),
     expand: [...CUSTOMER_EXPAND],
   }, o), {
     write: true,

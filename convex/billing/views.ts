@@ -59,7 +59,9 @@ export function orgBillingViewOf(
     if (!main) return "active";
     if (main.pastDue) return "past_due";
     if (main.canceledAt !== null && !scheduled) return "canceling";
-    if (main.trialEndsAt !== null && main.trialEndsAt > now) return "trialing";
+    // Still inside the trial period: Autumn ends the trial period at trial_ends_at,
+    // so the period end tells it even if this server's clock and Autumn's differ.
+    if (main.trialEndsAt !== null && main.currentPeriodEnd === main.trialEndsAt && main.trialEndsAt > now - 86_400_000) return "trialing";
     return "active";
   };
   return {
