@@ -25,6 +25,7 @@ import type * as billing_entitlements from "../billing/entitlements.js";
 import type * as billing_errors from "../billing/errors.js";
 import type * as billing_functions from "../billing/functions.js";
 import type * as billing_mapping from "../billing/mapping.js";
+import type * as billing_migration from "../billing/migration.js";
 import type * as billing_orgDirectory from "../billing/orgDirectory.js";
 import type * as billing_provisioning from "../billing/provisioning.js";
 import type * as billing_purchase from "../billing/purchase.js";
@@ -54,6 +55,7 @@ declare const fullApi: ApiFromModules<{
   "billing/errors": typeof billing_errors;
   "billing/functions": typeof billing_functions;
   "billing/mapping": typeof billing_mapping;
+  "billing/migration": typeof billing_migration;
   "billing/orgDirectory": typeof billing_orgDirectory;
   "billing/provisioning": typeof billing_provisioning;
   "billing/purchase": typeof billing_purchase;
