@@ -25,6 +25,25 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "convex-offline-host",
+          include: ["packages/convex-offline-host/src/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "billing-react",
+          include: ["packages/billing-react/src/**/*.test.tsx"],
+          environment: "jsdom",
+          setupFiles: ["packages/billing-react/src/test-setup.ts"],
+          isolate: false,
+        },
+      },
     ],
   },
 });

@@ -1,8 +1,11 @@
 // The app's schema: the billing module's cache tables (the module brings
-// them; an app adopting it spreads `billingTables` into its own schema).
+// them; an app adopting it spreads `billingTables` into its own schema) and
+// the demo feature's tables.
 import { defineSchema } from "convex/server";
 import { billingTables } from "./billing/schema";
+import { chatTables } from "./chat/schema";
 
 export default defineSchema({
   ...billingTables,
+  ...chatTables,
 });

@@ -25,13 +25,19 @@ import type * as billing_entitlements from "../billing/entitlements.js";
 import type * as billing_errors from "../billing/errors.js";
 import type * as billing_functions from "../billing/functions.js";
 import type * as billing_mapping from "../billing/mapping.js";
+import type * as billing_metering from "../billing/metering.js";
 import type * as billing_migration from "../billing/migration.js";
 import type * as billing_orgDirectory from "../billing/orgDirectory.js";
 import type * as billing_provisioning from "../billing/provisioning.js";
 import type * as billing_purchase from "../billing/purchase.js";
+import type * as billing_reconcile from "../billing/reconcile.js";
 import type * as billing_sync from "../billing/sync.js";
 import type * as billing_views from "../billing/views.js";
 import type * as billing_watcher from "../billing/watcher.js";
+import type * as billing_webhook from "../billing/webhook.js";
+import type * as chat_chat from "../chat/chat.js";
+import type * as chat_models from "../chat/models.js";
+import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 
 /**
@@ -55,13 +61,19 @@ declare const fullApi: ApiFromModules<{
   "billing/errors": typeof billing_errors;
   "billing/functions": typeof billing_functions;
   "billing/mapping": typeof billing_mapping;
+  "billing/metering": typeof billing_metering;
   "billing/migration": typeof billing_migration;
   "billing/orgDirectory": typeof billing_orgDirectory;
   "billing/provisioning": typeof billing_provisioning;
   "billing/purchase": typeof billing_purchase;
+  "billing/reconcile": typeof billing_reconcile;
   "billing/sync": typeof billing_sync;
   "billing/views": typeof billing_views;
   "billing/watcher": typeof billing_watcher;
+  "billing/webhook": typeof billing_webhook;
+  "chat/chat": typeof chat_chat;
+  "chat/models": typeof chat_models;
+  crons: typeof crons;
   http: typeof http;
 }>;
 export declare const api: FilterApi<

@@ -6,7 +6,7 @@
 //   await requireFeature(ctx, orgId, "custom_branding");  // or throw typed
 //
 // Metered work in actions goes through the reserve → confirm/release helper
-// (lifecycle issue), which asks Autumn atomically.
+// (metering.ts: withMeteredUsage, adjustSeats), which asks Autumn atomically.
 import type { QueryCtx } from "../_generated/server";
 import { loadCustomer, loadFeatures } from "./cache";
 import { evaluateFeature, isFeatureAvailable, type FeatureCheck } from "./entitlements";

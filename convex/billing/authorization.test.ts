@@ -1,16 +1,20 @@
+/// <reference types="vite/client" />
 // Authorization matrix for the billing module: every public function in
-// api.ts and every global-admin function in admin.ts, called by every kind
-// of caller, with the exact outcome each cell must produce ("allowed" or the
-// typed error code). Plus: admin functions refuse before talking to Autumn,
-// no public function takes an organization id, and global admins can read
-// and list any organization.
+// convex/billing (api.ts, admin.ts, purchase.ts, watcher.ts, migration.ts,
+// metering.ts, and whatever module adds one next: the coverage check finds
+// them all), called by every kind of caller, with the exact outcome each
+// cell must produce ("allowed" or the typed error code). Plus: admin
+// functions refuse before talking to Autumn, no org-scoped function takes an
+// organization id, and global admins can read and list any organization.
 import type { FunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
-import * as adminModule from "./admin";
-import * as apiModule from "./api";
+import { payCheckout } from "../../packages/autumn-sandbox/src/testing";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
-import { ADMIN_EMAIL, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+import { ADMIN_EMAIL, SITE, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+
+/** Every deployable module of convex/billing (multi-dot files — tests, helpers — are never deployed). */
+const BILLING_MODULES = import.meta.glob<Record<string, unknown>>(["./*.ts", "!./*.*.ts"], { eager: true });
 
 // ── callers ────────────────────────────────────────────────────────────────
 
@@ -20,11 +24,11 @@ type CallerKind = (typeof CALLERS)[number];
 const CALLER_DESCRIPTIONS: Record<CallerKind, string> = {
   unauthenticated: "plain t, no identity",
   noActiveOrg: "org A's owner, token without activeOrganizationId",
-  nonMember: "owner of org B, token claims org A",
-  member: "member of org A",
-  admin: "org-admin of org A",
-  owner: "owner of org A",
-  globalAdmin: `${ADMIN_EMAIL}, not in any org, token claims org A`,
+  nonMember: "owner of org B, token claims org A (or P)",
+  member: "member of org A (or P)",
+  admin: "org-admin of org A (or P)",
+  owner: "owner of org A (or P)",
+  globalAdmin: `${ADMIN_EMAIL}, not in any org, token claims org A (or P)`,
 };
 
 type Outcome = "allowed" | BillingErrorCode;
@@ -40,11 +44,7 @@ const ORG_READ: Record<CallerKind, Outcome> = {
   globalAdmin: "FORBIDDEN",
 };
 
-/**
- * billing:manage — ownerAction. No function in api.ts uses it yet
- * (checkout, plan changes, portal come in a later issue); owner-only actions
- * get rows with this vector as they land.
- */
+/** billing:manage — ownerAction: checkout, plan changes, cancel, portal, add-ons, watcher retry. */
 const ORG_MANAGE: Record<CallerKind, Outcome> = { ...ORG_READ, member: "FORBIDDEN", admin: "FORBIDDEN" };
 
 /** admin — adminQuery / adminAction. The active org in the token is irrelevant. */
@@ -63,6 +63,8 @@ const ADMIN_ONLY: Record<CallerKind, Outcome> = {
 interface Fixture {
   orgA: string;
   orgB: string;
+  /** Org P: same owner, admin and member as org A; on team with a card on file, where the owner's purchase calls succeed. */
+  orgP: string;
   owner: TestUser;
   orgAdmin: TestUser;
   member: TestUser;
@@ -83,28 +85,46 @@ beforeAll(async () => {
     b.signUp("outsider@example.com", "Otto Outsider"),
     b.signUp(ADMIN_EMAIL, "Root Admin"),
   ]);
+  const orgP = await b.createOrg(owner, "Cobalt Purchases");
   const orgA = await b.createOrg(owner, "Acme Matrix");
   const orgB = await b.createOrg(outsider, "Bolt Outsider");
-  await b.addMember(owner, orgA, orgAdmin, "admin");
-  await b.addMember(owner, orgA, member, "member");
+  for (const org of [orgA, orgP]) {
+    await b.addMember(owner, org, orgAdmin, "admin");
+    await b.addMember(owner, org, member, "member");
+  }
   await b.drainScheduled();
-  fx = { orgA, orgB, owner, orgAdmin, member, outsider, root };
+  // Org P: a card on file (so purchases need no payment page) and the team plan.
+  const { url } = await b.autumn.autumn.billing.setupPayment({ customerId: orgP, successUrl: `${SITE}/billing` });
+  expect((await payCheckout(url, "4242 4242 4242 4242")).status).toBe(303);
+  await b.autumn.control("/sandbox/checkouts/settle");
+  await b.autumn.autumn.billing.attach({ customerId: orgP, planId: "team", noBillingChanges: true });
+  expect(await b.t.action(internal.billing.sync.syncCustomer, { organizationId: orgP })).toEqual({ ok: true, error: null });
+  fx = { orgA, orgB, orgP, owner, orgAdmin, member, outsider, root };
 }, 60_000);
 
 afterAll(async () => {
   await b?.close();
 });
 
-function client(caller: CallerKind) {
+function client(caller: CallerKind, org: string = fx.orgA) {
   switch (caller) {
     case "unauthenticated": return b.t;
     case "noActiveOrg": return b.as(fx.owner, null);
-    case "nonMember": return b.as(fx.outsider, fx.orgA);
-    case "member": return b.as(fx.member, fx.orgA);
-    case "admin": return b.as(fx.orgAdmin, fx.orgA);
-    case "owner": return b.as(fx.owner, fx.orgA);
-    case "globalAdmin": return b.as(fx.root, fx.orgA);
+    case "nonMember": return b.as(fx.outsider, org);
+    case "member": return b.as(fx.member, org);
+    case "admin": return b.as(fx.orgAdmin, org);
+    case "owner": return b.as(fx.owner, org);
+    case "globalAdmin": return b.as(fx.root, org);
   }
+}
+
+/** An allowed retryActivation starts a watcher; its tick must not fire later, mid-matrix (it would call Autumn). */
+async function cancelWatcherTicks(): Promise<void> {
+  await b.t.run(async (ctx) => {
+    for (const job of await ctx.db.system.query("_scheduled_functions").collect()) {
+      if (job.name === "billing/watcher:tick" && job.state.kind === "pending") await ctx.scheduler.cancel(job._id);
+    }
+  });
 }
 
 const ORG_ROLE: Partial<Record<CallerKind, "owner" | "admin" | "member">> = { member: "member", admin: "admin", owner: "owner" };
@@ -117,12 +137,15 @@ type Called =
   | { kind: "action"; ref: FunctionReference<"action"> };
 
 type Row = Called & {
-  module: "api" | "admin";
+  /** The file in convex/billing (without .ts). */
+  module: "api" | "admin" | "purchase" | "watcher" | "migration" | "metering";
   name: string;
+  /** The org callers claim in their token (default A). Rows that change billing state run on org P. */
+  org?: "A" | "P";
   args: (f: Fixture) => Args;
   expected: Record<CallerKind, Outcome>;
   /** Sanity check of an allowed call's result. */
-  check: (result: unknown, caller: CallerKind, f: Fixture) => void;
+  check: (result: unknown, caller: CallerKind, f: Fixture) => void | Promise<void>;
 };
 
 interface BillingShape { billing: { organizationId: string; provisioned: boolean; plan: { planId: string } | null } }
@@ -157,7 +180,73 @@ const MATRIX: Row[] = [
     module: "api", name: "ensureBilling", kind: "action", ref: api.billing.api.ensureBilling, args: () => ({}), expected: ORG_READ,
     check: (r) => expect(r).toEqual({ ok: true, error: null }),
   },
-  // (owner-only ownerAction functions — checkout, changePlan, billing portal… — get ORG_MANAGE rows here as they land.)
+
+  // metering.ts — the usage chart reads the local ledger.
+  {
+    module: "metering", name: "getUsageHistory", kind: "query", ref: api.billing.metering.getUsageHistory, args: () => ({ days: 7 }), expected: ORG_READ,
+    check: (r) => {
+      const { from, to, series } = r as { from: number; to: number; series: unknown[] };
+      expect(to - from).toBe(6 * 86_400_000);
+      expect(Array.isArray(series)).toBe(true);
+    },
+  },
+
+  // purchase.ts — owner only, on org P (team, card on file). The rows run in
+  // this order, so each owner call finds the state the previous one left:
+  // preview a downgrade, schedule it, cancel (which drops it), uncancel, buy
+  // a credit pack, open the portal.
+  {
+    module: "purchase", name: "previewCheckout", kind: "action", ref: api.billing.purchase.previewCheckout, org: "P",
+    args: () => ({ planId: "pro" }), expected: ORG_MANAGE,
+    check: (r) => expect(r).toMatchObject({ planId: "pro", action: "downgrade", total: 0, requiresRedirect: false }),
+  },
+  {
+    module: "purchase", name: "checkout", kind: "action", ref: api.billing.purchase.checkout, org: "P",
+    args: () => ({ planId: "pro", successUrl: "/billing/success" }), expected: ORG_MANAGE,
+    check: (r) => expect(r).toEqual({ status: "scheduled" }),
+  },
+  {
+    module: "purchase", name: "cancelSubscription", kind: "action", ref: api.billing.purchase.cancelSubscription, org: "P",
+    args: () => ({ planId: "team" }), expected: ORG_MANAGE,
+    check: async (r, _caller, f) => {
+      expect(r).toBeNull();
+      expect((await b.as(f.owner, f.orgP).query(api.billing.api.getOrgBilling, {})).billing.plan).toMatchObject({ planId: "team", status: "canceling" });
+    },
+  },
+  {
+    module: "purchase", name: "uncancelSubscription", kind: "action", ref: api.billing.purchase.uncancelSubscription, org: "P",
+    args: () => ({ planId: "team" }), expected: ORG_MANAGE,
+    check: async (r, _caller, f) => {
+      expect(r).toBeNull();
+      expect((await b.as(f.owner, f.orgP).query(api.billing.api.getOrgBilling, {})).billing.plan).toMatchObject({ planId: "team", status: "active" });
+    },
+  },
+  {
+    module: "purchase", name: "purchaseAddOn", kind: "action", ref: api.billing.purchase.purchaseAddOn, org: "P",
+    args: () => ({ planId: "credit_pack", successUrl: "/billing/success" }), expected: ORG_MANAGE,
+    check: (r) => expect(r).toEqual({ status: "activated" }),
+  },
+  {
+    module: "purchase", name: "openBillingPortal", kind: "action", ref: api.billing.purchase.openBillingPortal, org: "P",
+    args: () => ({ returnUrl: "/settings/billing" }), expected: ORG_MANAGE,
+    check: (r) => expect((r as { url: string }).url).toMatch(/\/portal\/bps_/),
+  },
+
+  // watcher.ts — members may read the activation state; only the owner may restart a watcher.
+  {
+    module: "watcher", name: "getActivation", kind: "query", ref: api.billing.watcher.getActivation, org: "P",
+    args: () => ({ planId: "team" }), expected: ORG_READ,
+    check: (r) => expect(r).toEqual({ state: "none", planActive: true, nextCheckAt: null }),
+  },
+  {
+    module: "watcher", name: "retryActivation", kind: "action", ref: api.billing.watcher.retryActivation, org: "P",
+    args: () => ({ planId: "team" }), expected: ORG_MANAGE,
+    check: async (r, _caller, f) => {
+      expect(r).toBeNull();
+      expect((await b.as(f.member, f.orgP).query(api.billing.watcher.getActivation, { planId: "team" })).state).toBe("watching");
+      await cancelWatcherTicks();
+    },
+  },
 
   // admin.ts — global admins only; the org is an explicit argument.
   {
@@ -190,9 +279,18 @@ const MATRIX: Row[] = [
   {
     module: "admin", name: "adminListOrgs", kind: "query", ref: api.billing.admin.adminListOrgs,
     args: () => ({ paginationOpts: { numItems: 10, cursor: null } }), expected: ADMIN_ONLY,
-    check: (r, _caller, f) => expect((r as { page: Array<{ organizationId: string }> }).page.map((o) => o.organizationId)).toEqual([f.orgB, f.orgA]),
+    check: (r, _caller, f) => expect((r as { page: Array<{ organizationId: string }> }).page.map((o) => o.organizationId)).toEqual([f.orgB, f.orgA, f.orgP]),
+  },
+
+  // migration.ts — global admins only. Importing org A onto the plan it has changes nothing.
+  {
+    module: "migration", name: "adminImportCustomers", kind: "action", ref: api.billing.migration.adminImportCustomers,
+    args: (f) => ({ entries: [{ organizationId: f.orgA, planId: "free" }] }), expected: ADMIN_ONLY,
+    check: (r, _caller, f) => expect(r).toEqual([{ organizationId: f.orgA, planId: "free", status: "already_on_plan", error: null }]),
   },
 ];
+
+const orgOf = (row: Row, f: Fixture): string => (row.org === "P" ? f.orgP : f.orgA);
 
 function call(c: ReturnType<typeof client>, row: Called, args: Args): Promise<unknown> {
   return row.kind === "query" ? c.query(row.ref, args) : c.action(row.ref, args);
@@ -219,17 +317,21 @@ const CELLS = MATRIX.flatMap((row) => CALLERS.map((caller) => ({ row, caller, ex
 describe("authorization matrix", () => {
   it.each(CELLS.map((c) => [`${c.row.name} × ${c.caller} → ${c.expected}`, c] as const))("%s", async (_name, { row, caller, expected }) => {
     const before = expected === "allowed" ? null : await autumnCalls();
-    const result = await settle(call(client(caller), row, row.args(fx)));
+    const result = await settle(call(client(caller, orgOf(row, fx)), row, row.args(fx)));
     if (result.outcome === "UNTYPED_ERROR") throw result.error;
     expect(result.outcome).toBe(expected);
-    if (result.outcome === "allowed") row.check(result.value, caller, fx);
+    if (result.outcome === "allowed") await row.check(result.value, caller, fx);
     // A refused call never reaches Autumn.
     else expect(await autumnCalls()).toEqual(before);
   });
 
-  it("covers every function exported by api.ts and admin.ts", () => {
-    expect(MATRIX.filter((r) => r.module === "api").map((r) => r.name).sort()).toEqual(registered(apiModule).map(([n]) => n).sort());
-    expect(MATRIX.filter((r) => r.module === "admin").map((r) => r.name).sort()).toEqual(registered(adminModule).map(([n]) => n).sort());
+  it("covers every public function in every convex/billing module (internal ones need no row)", () => {
+    const found = Object.entries(BILLING_MODULES).flatMap(([file, mod]) =>
+      registered(mod).filter(([, fn]) => fn.isPublic === true).map(([name]) => `${file.replace(/^\.\//, "").replace(/\.ts$/, "")}.${name}`));
+    expect(found.length).toBeGreaterThan(0);
+    expect(MATRIX.map((r) => `${r.module}.${r.name}`).sort()).toEqual(found.sort());
+    // Sanity: the glob sees the modules this file was written against.
+    for (const m of ["api", "admin", "purchase", "watcher", "migration", "metering"]) expect(Object.keys(BILLING_MODULES)).toContain(`./${m}.ts`);
   });
 });
 
@@ -259,7 +361,7 @@ describe("admin functions", () => {
   it("an org owner calling any admin function is FORBIDDEN before any Autumn call", async () => {
     const owner = b.as(fx.owner, fx.orgA);
     const before = await autumnCalls();
-    for (const row of MATRIX.filter((r) => r.module === "admin")) {
+    for (const row of MATRIX.filter((r) => r.expected === ADMIN_ONLY)) {
       const result = await settle(call(owner, row, row.args(fx)));
       expect(result.outcome, row.name).toBe("FORBIDDEN");
     }
@@ -288,7 +390,7 @@ describe("admin functions", () => {
         await root.query(api.billing.admin.adminListOrgs, { paginationOpts: { numItems: 1, cursor } });
       expect(res.page.length).toBeLessThanOrEqual(1);
       for (const org of res.page) {
-        expect(org).toMatchObject({ provisioned: true, planName: "Free" });
+        expect(org).toMatchObject({ provisioned: true, planName: org.organizationId === fx.orgP ? "Team" : "Free" });
         seen.push(org.organizationId);
       }
       pages++;
@@ -297,7 +399,7 @@ describe("admin functions", () => {
       expect(pages).toBeLessThan(10);
     }
     expect(pages).toBeGreaterThanOrEqual(2);
-    expect(seen).toEqual([fx.orgB, fx.orgA]);
+    expect(seen).toEqual([fx.orgB, fx.orgA, fx.orgP]);
 
     const search = async (s: string) =>
       (await root.query(api.billing.admin.adminListOrgs, { paginationOpts: { numItems: 10, cursor: null }, search: s })).page.map((o) => o.name);
@@ -310,23 +412,27 @@ describe("admin functions", () => {
 
 // ── the org never comes from an argument ───────────────────────────────────
 
-describe("no public function takes an organization id", () => {
-  it("no public function in api.ts declares an organizationId argument", () => {
-    const publicFns = registered(apiModule).filter(([, fn]) => fn.isPublic === true);
-    expect(publicFns.length).toBe(MATRIX.filter((r) => r.module === "api").length);
-    for (const [name, fn] of publicFns) {
+const ORG_SCOPED = MATRIX.filter((r) => r.expected !== ADMIN_ONLY);
+
+describe("no org-scoped function takes an organization id", () => {
+  it("no org-scoped public function declares an organizationId argument", () => {
+    expect(ORG_SCOPED.map((r) => r.module)).toEqual(expect.arrayContaining(["api", "purchase", "watcher", "metering"]));
+    for (const row of ORG_SCOPED) {
+      const fn = (BILLING_MODULES[`./${row.module}.ts`] ?? {})[row.name];
+      if (!isRegistered(fn)) throw new Error(`${row.module}.${row.name} is not a registered function`);
+      expect(fn.isPublic, row.name).toBe(true);
       const args = JSON.parse(fn.exportArgs()) as { type: string; value?: Record<string, unknown> };
-      expect(args.type, name).toBe("object");
-      expect(Object.keys(args.value ?? {}), name).not.toContain("organizationId");
+      expect(args.type, row.name).toBe("object");
+      expect(Object.keys(args.value ?? {}), row.name).not.toContain("organizationId");
     }
   });
 
-  it.each(MATRIX.filter((r) => r.module === "api").map((r) => [r.name, r] as const))(
+  it.each(ORG_SCOPED.map((r) => [`${r.module}.${r.name}`, r] as const))(
     "%s rejects an extra organizationId argument",
     async (_name, row) => {
       const before = await autumnCalls();
-      // The owner of org A trying to aim the call at org B.
-      const result = await settle(call(b.as(fx.owner, fx.orgA), row, { ...row.args(fx), organizationId: fx.orgB }));
+      // The owner of org A (or P) trying to aim the call at org B.
+      const result = await settle(call(b.as(fx.owner, orgOf(row, fx)), row, { ...row.args(fx), organizationId: fx.orgB }));
       expect(result.outcome).toBe("UNTYPED_ERROR");
       if (result.outcome !== "allowed") expect(String(result.error)).toMatch(/Unexpected field `organizationId`/);
       expect(await autumnCalls()).toEqual(before);

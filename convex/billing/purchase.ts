@@ -128,6 +128,11 @@ type CheckoutResult = Infer<typeof checkoutResult>;
 async function attach(ctx: ActionCtx, organizationId: string, plan: PlanRow, successUrl: string): Promise<CheckoutResult> {
   const returnTo = safeRedirect(successUrl);
   await ensureCustomer(ctx, organizationId);
+  // Attaching the current plan while it is canceling (or a downgrade is
+  // scheduled) is Autumn's "keep current plan": an uncancel, not a purchase.
+  const before: Subscription[] = await ctx.runQuery(internal.billing.catalog.customerSubscriptions, { organizationId });
+  const pendingChange = !plan.addOn && before.some((s) => s.planId === plan.planId && s.status === "active"
+    && (s.canceledAt !== null || before.some((o) => o.status === "scheduled" && !o.addOn)));
   const result = await callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId: plan.planId, successUrl: returnTo }, o), {
     write: true,
   });
@@ -138,7 +143,8 @@ async function attach(ctx: ActionCtx, organizationId: string, plan: PlanRow, suc
   await refresh(ctx, organizationId);
   const row: Subscription[] = await ctx.runQuery(internal.billing.catalog.customerSubscriptions, { organizationId });
   const sub = row.find((s) => s.planId === plan.planId);
-  return { status: sub?.status === "scheduled" ? ("scheduled" as const) : ("activated" as const) };
+  if (sub?.status === "scheduled") return { status: "scheduled" as const };
+  return { status: pendingChange && sub?.canceledAt === null ? ("uncanceled" as const) : ("activated" as const) };
 }
 
 /** Subscribe, upgrade (now), downgrade (at period end) or start a trial. */

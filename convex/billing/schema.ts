@@ -201,6 +201,8 @@ export const webhookEventFields = {
   type: v.string(),
   organizationId: v.union(v.string(), v.null()),
   receivedAt: v.number(),
+  /** The customer sync covering this event (shared by events coalesced into one pending sync). */
+  syncJobId: v.union(v.id("_scheduled_functions"), v.null()),
 };
 
 /** The daily reconcile: a resumable, paged walk over Autumn's customers. */
@@ -214,6 +216,20 @@ export const reconcileRunFields = {
   provisioned: v.number(),
   errors: v.number(),
   lastError: v.union(v.string(), v.null()),
+  /** Walk Autumn's customers first, then provision organizations that have no row. */
+  phase: v.union(v.literal("customers"), v.literal("organizations")),
+  /** Position in the organization walk (better-auth pagination cursor). */
+  orgCursor: v.union(v.string(), v.null()),
+  /** Token of the one scheduled step allowed to advance the run (guards against a second chain). */
+  step: v.number(),
+  /** Consecutive failures of the current page (reset when a page commits). */
+  attempt: v.number(),
+  /** Rows written for organizations here / customers skipped (not an organization here). */
+  refreshed: v.number(),
+  skipped: v.number(),
+  pageSize: v.number(),
+  pageDelayMs: v.number(),
+  updatedAt: v.number(),
 };
 
 export const billingTables = {
@@ -231,7 +247,8 @@ export const billingTables = {
   billingUsageDays: defineTable(usageDayFields).index("by_organizationId_featureId_day", ["organizationId", "featureId", "day"]),
   billingWebhookEvents: defineTable(webhookEventFields)
     .index("by_eventId", ["eventId"])
-    .index("by_receivedAt", ["receivedAt"]),
+    .index("by_receivedAt", ["receivedAt"])
+    .index("by_organizationId_receivedAt", ["organizationId", "receivedAt"]),
   billingReconcileRuns: defineTable(reconcileRunFields).index("by_startedAt", ["startedAt"]),
 };
 

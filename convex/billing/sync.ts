@@ -6,11 +6,12 @@
 import type { Customer } from "autumn-js";
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
-import { internalAction, internalMutation, type ActionCtx } from "../_generated/server";
+import type { Doc } from "../_generated/dataModel";
+import { internalAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
 import { customerToRow, featureToRow, historyBetween, planToRow } from "./mapping";
-import { customerFields, featureFields, planFields, syncRunFields, type FeatureRow } from "./schema";
+import { customerFields, featureFields, planFields, syncRunFields, type CustomerRow, type FeatureRow } from "./schema";
 
 /** Catalogs are small; this bound keeps every catalog read finite all the same. */
 export const MAX_CATALOG_ROWS = 500;
@@ -171,17 +172,26 @@ export const applyCustomerSync = internalMutation({
   returns: v.boolean(),
   handler: async (ctx, { row }) => {
     const existing = await ctx.db.query("billingCustomers").withIndex("by_organizationId", (q) => q.eq("organizationId", row.organizationId)).unique();
-    // An older fetch finishing late must not overwrite a newer snapshot.
-    if (existing && existing.syncedAt > row.syncedAt) return false;
-    const { _id, _creationTime, ...prev } = existing ?? { _id: null, _creationTime: 0 };
-    for (const h of historyBetween(existing ? (prev as typeof row) : null, row, row.syncedAt)) {
-      await ctx.db.insert("billingSubscriptionHistory", h);
-    }
-    if (existing) await ctx.db.replace(existing._id, row);
-    else await ctx.db.insert("billingCustomers", row);
-    return true;
+    return upsertCustomerRow(ctx, row, existing);
   },
 });
+
+/**
+ * Write one customer snapshot over `existing` (the org's current row, already
+ * read by the caller) plus the history diff. Shared by applyCustomerSync and
+ * the daily reconcile's batches. Returns false when the snapshot is older.
+ */
+export async function upsertCustomerRow(ctx: MutationCtx, row: CustomerRow, existing: Doc<"billingCustomers"> | null): Promise<boolean> {
+  // An older fetch finishing late must not overwrite a newer snapshot.
+  if (existing && existing.syncedAt > row.syncedAt) return false;
+  const { _id, _creationTime, ...prev } = existing ?? { _id: null, _creationTime: 0 };
+  for (const h of historyBetween(existing ? (prev as typeof row) : null, row, row.syncedAt)) {
+    await ctx.db.insert("billingSubscriptionHistory", h);
+  }
+  if (existing) await ctx.db.replace(existing._id, row);
+  else await ctx.db.insert("billingCustomers", row);
+  return true;
+}
 
 export const recordCustomerSyncError = internalMutation({
   args: { organizationId: v.string(), code: v.string(), message: v.string(), at: v.number() },

@@ -13,8 +13,15 @@ import type { OrgRole } from "../authPlugins";
 export const SITE = "http://127.0.0.1:3211";
 export const ADMIN_EMAIL = "root@example.com";
 
-function makeTest() {
-  return convexTest(schema, modules);
+export interface BillingTestOptions {
+  /** Enforce Convex's per-transaction limits: true = Convex's defaults, or an object of tighter ones. */
+  transactionLimits?: Parameters<typeof convexTest>[0]["transactionLimits"];
+  /** The app's module map to run (default: all of convex/); e.g. an instrumented copy. */
+  modules?: typeof modules;
+}
+
+function makeTest(opts: BillingTestOptions = {}) {
+  return convexTest({ schema, modules: opts.modules ?? modules, transactionLimits: opts.transactionLimits ?? false });
 }
 export type ConvexTest = ReturnType<typeof makeTest>;
 
@@ -54,10 +61,10 @@ async function json(res: Response, what: string): Promise<Record<string, unknown
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-export async function startBillingTest(): Promise<BillingTest> {
+export async function startBillingTest(opts: BillingTestOptions = {}): Promise<BillingTest> {
   const autumn = await startTestSandbox();
   setEnv(autumn.url);
-  const t = makeTest();
+  const t = makeTest(opts);
   t.registerComponent("betterAuth", authSchema, authModules);
   const post = (path: string, body: unknown, cookie = ""): Promise<Response> =>
     t.fetch(`/api/auth${path}`, {

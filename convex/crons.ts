@@ -1,0 +1,18 @@
+// Scheduled jobs. Convex runs these in the deployment; convex-test does not
+// (tests assert the entries and call the targets directly).
+import { cronJobs } from "convex/server";
+import { internal } from "./_generated/api";
+
+const crons = cronJobs();
+
+// Re-pull every Autumn customer and provision organizations without billing
+// (paged and spread: see billing/reconcile.ts).
+crons.daily("billing reconcile", { hourUTC: 3, minuteUTC: 0 }, internal.billing.reconcile.start, {});
+
+// Forget webhook event ids past the retention (bounded batches).
+crons.daily("billing webhook ledger prune", { hourUTC: 3, minuteUTC: 30 }, internal.billing.webhook.pruneEvents, {});
+
+// Settle and forget old metered reservations (bounded; continues itself while rows remain).
+crons.hourly("billing reservations prune", { minuteUTC: 15 }, internal.billing.metering.pruneReservations, {});
+
+export default crons;
