@@ -328,3 +328,16 @@ describe("access.ts helpers for other modules", () => {
     });
   });
 });
+
+describe("getSubscriptionHistory", () => {
+  it("lists the org's plan changes newest first, for any member", async () => {
+    const orgId = await newOrg("History Co");
+    await attach(orgId, "pro");
+    await sync(orgId);
+    const history = await b.as(owner, orgId).query(api.billing.api.getSubscriptionHistory, {});
+    expect(history.map((h) => `${h.planId}:${h.change}`)).toEqual(expect.arrayContaining(["pro:activated", "free:expired", "free:activated"]));
+    expect(history.at(-1)).toMatchObject({ planId: "free", change: "activated" });
+    expect(history.every((h, i) => i === 0 || (history[i - 1]?.at ?? 0) >= h.at)).toBe(true);
+    expect(await b.as(owner, orgId).query(api.billing.api.getSubscriptionHistory, { limit: 1 })).toHaveLength(1);
+  });
+});

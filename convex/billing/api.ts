@@ -11,7 +11,7 @@ import { memberAction, memberQuery } from "./functions";
 import { customerToRow } from "./mapping";
 import { ownerCustomerData } from "./provisioning";
 import { getOrCreateCustomer } from "./sync";
-import { display, planFields } from "./schema";
+import { display, historyEntry, planFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
 
 export const featureCheck = v.object({
@@ -111,4 +111,20 @@ export const ensureBilling = memberAction({
   returns: v.object({ ok: v.boolean(), error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()) }),
   handler: async (ctx): Promise<{ ok: boolean; error: { code: string; message: string } | null }> =>
     ctx.runAction(internal.billing.provisioning.provisionOrganization, { organizationId: ctx.viewer.organizationId }),
+});
+
+export const HISTORY_LIMIT = 50;
+
+/** The org's plan changes, newest first (the billing tab's history list). */
+export const getSubscriptionHistory = memberQuery({
+  args: { limit: v.optional(v.number()) },
+  returns: v.array(v.object(historyEntry)),
+  handler: async (ctx, { limit }) => {
+    const n = Math.min(Math.max(1, Math.floor(limit ?? HISTORY_LIMIT)), 200);
+    const rows = await ctx.db.query("billingSubscriptionHistory")
+      .withIndex("by_organizationId_at", (q) => q.eq("organizationId", ctx.viewer.organizationId))
+      .order("desc")
+      .take(n);
+    return rows.map(({ _id, _creationTime, ...h }) => h);
+  },
 });

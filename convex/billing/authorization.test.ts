@@ -177,6 +177,10 @@ const MATRIX: Row[] = [
     check: (r) => expect(r).toEqual(expect.arrayContaining([expect.objectContaining({ featureId: "standard_messages", granted: 50 })])),
   },
   {
+    module: "api", name: "getSubscriptionHistory", kind: "query", ref: api.billing.api.getSubscriptionHistory, args: () => ({}), expected: ORG_READ,
+    check: (r) => expect((r as Array<{ planId: string; change: string }>)).toEqual(expect.arrayContaining([expect.objectContaining({ planId: "free", change: "activated" })])),
+  },
+  {
     module: "api", name: "ensureBilling", kind: "action", ref: api.billing.api.ensureBilling, args: () => ({}), expected: ORG_READ,
     check: (r) => expect(r).toEqual({ ok: true, error: null }),
   },
