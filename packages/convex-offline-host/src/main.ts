@@ -1,0 +1,59 @@
+// CLI: `pnpm --filter @billing/convex-offline-host start`
+// DEVELOPMENT ONLY — runs ../../convex on convex-test's engine (see host.ts).
+//
+// Environment:
+//   CONVEX_OFFLINE_PORT      port (default 3212)
+//   CONVEX_OFFLINE_HOSTNAME  interface (default 127.0.0.1)
+//   CONVEX_OFFLINE_SITE_URL  CONVEX_SITE_URL the functions see (default: this server's URL)
+//   SITE_URL                 the web app's origin, trusted by better-auth (default http://127.0.0.1:5173)
+//   BETTER_AUTH_SECRET       (default: a fixed development secret, with a warning)
+//   AUTUMN_SANDBOX_URL, AUTUMN_SECRET_KEY, AUTUMN_API_URL, AUTUMN_TIMEOUT_MS, AUTUMN_WEBHOOK_SECRET,
+//   BILLING_ADMIN_EMAILS, … are passed through to the functions unchanged.
+import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { startOfflineHost } from "./host.js";
+
+const DEV_SECRET = "offline-dev-secret-offline-dev-secret-0000";
+const convexDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../convex");
+
+function port(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === "") return 3212;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`CONVEX_OFFLINE_PORT must be a port number, got "${raw}"`);
+  return n;
+}
+
+process.on("unhandledRejection", (reason) => {
+  console.error("[offline-host] unhandled rejection:", reason);
+});
+
+const env = process.env;
+if (!env.BETTER_AUTH_SECRET) console.warn("[offline-host] BETTER_AUTH_SECRET not set: using a fixed development secret.");
+
+const host = await startOfflineHost({
+  convexDir,
+  port: port(env.CONVEX_OFFLINE_PORT),
+  ...(env.CONVEX_OFFLINE_HOSTNAME ? { hostname: env.CONVEX_OFFLINE_HOSTNAME } : {}),
+  ...(env.CONVEX_OFFLINE_SITE_URL ? { siteUrl: env.CONVEX_OFFLINE_SITE_URL } : {}),
+  env: {
+    SITE_URL: env.SITE_URL ?? "http://127.0.0.1:5173",
+    BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET ?? DEV_SECRET,
+  },
+});
+
+console.log("");
+console.log(`Convex offline host ready: ${host.url}`);
+console.log(`  web app:   VITE_CONVEX_URL=${host.url} CONVEX_SITE_URL=${host.siteUrl}`);
+console.log(`  SITE_URL:  ${process.env.SITE_URL ?? ""}`);
+console.log(`  Autumn:    ${process.env.AUTUMN_SANDBOX_URL ? `sandbox ${process.env.AUTUMN_SANDBOX_URL}` : process.env.AUTUMN_SECRET_KEY ? "AUTUMN_SECRET_KEY set" : "default sandbox URL (start it with `pnpm sandbox`)"}`);
+console.log("  Ctrl-C to stop (all data is discarded).");
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`\n[offline-host] ${signal}: shutting down, in-memory state discarded.`);
+    void host.close().finally(() => process.exit(0));
+  });
+}
