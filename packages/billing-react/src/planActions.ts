@@ -1,0 +1,61 @@
+// What a plan card offers, by comparing the plan with the org's current
+// plan: Current, Upgrade (a higher tier), Downgrade (a lower one), Start
+// trial (a higher tier with a free trial, from a free plan), Buy (add-ons).
+// Tiers follow the catalog's sortKey (free first, then by monthly price).
+import type { Plan, PlanItem, PlanStatus } from "./types";
+
+export type PlanCardAction = "current" | "upgrade" | "downgrade" | "trial" | "subscribe" | "buy" | "scheduled";
+
+export const PLAN_ACTION_LABELS: Readonly<Record<PlanCardAction, string>> = {
+  current: "Current plan",
+  upgrade: "Upgrade",
+  downgrade: "Downgrade",
+  trial: "Start trial",
+  subscribe: "Subscribe",
+  buy: "Buy",
+  scheduled: "Scheduled",
+};
+
+export function isFreePlan(plan: Pick<Plan, "price"> | null | undefined): boolean {
+  return !plan?.price || plan.price.amount === 0;
+}
+
+export interface CurrentPlanInfo {
+  /** The org's current main plan id (null: none). */
+  planId: string | null;
+  /** Its catalog row, when the catalog has it. */
+  plan?: Plan | null;
+  status?: PlanStatus | null;
+  /** Plan id of a scheduled change (downgrade at period end). */
+  scheduledPlanId?: string | null;
+}
+
+/** The action a card for `plan` offers, given the current plan. */
+export function planActionFor(plan: Plan, current: CurrentPlanInfo): PlanCardAction {
+  if (plan.addOn) return "buy";
+  if (current.planId === plan.planId) return "current";
+  if (current.scheduledPlanId === plan.planId) return "scheduled";
+  const currentPlan = current.plan ?? null;
+  const trialEligible = plan.freeTrial !== null && !isFreePlan(plan) && current.status !== "trialing" && isFreePlan(currentPlan);
+  if (!current.planId || !currentPlan) return trialEligible ? "trial" : "subscribe";
+  const higher = plan.sortKey !== currentPlan.sortKey
+    ? plan.sortKey > currentPlan.sortKey
+    : (plan.price?.amount ?? 0) > (currentPlan.price?.amount ?? 0);
+  if (!higher) return "downgrade";
+  return trialEligible ? "trial" : "upgrade";
+}
+
+/** Plans for a pricing table: pricing order, main plans first, add-ons last. */
+export function orderPlans(plans: readonly Plan[]): Plan[] {
+  return [...plans].sort((a, b) => Number(a.addOn) - Number(b.addOn) || a.sortKey - b.sortKey || a.name.localeCompare(b.name));
+}
+
+/** "1,000 Standard messages / month", "Unlimited Standard messages", "Custom branding". */
+export function describeItem(item: PlanItem, locale?: string): string {
+  if (item.featureType === "boolean") return item.featureName;
+  const unit = item.display ? (item.included === 1 ? item.display.singular : item.display.plural) : item.featureName;
+  if (item.unlimited) return `Unlimited ${unit}`;
+  const amount = new Intl.NumberFormat(locale).format(item.included);
+  const reset = item.reset && item.reset.interval !== "one_off" ? ` per ${item.reset.interval}` : "";
+  return `${amount} ${unit}${reset}`;
+}
