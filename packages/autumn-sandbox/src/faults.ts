@@ -1,8 +1,9 @@
 // Fault injection for reliability tests: make chosen routes fail with a 5xx,
-// answer 429 with Retry-After, add latency, or do the work and then lose the
-// response (the "write whose answer never arrived" case), for the next N calls.
+// answer 429 with Retry-After, add latency, do the work and then lose the
+// response (the "write whose answer never arrived" case), or drop the
+// connection without answering (Autumn gone), for the next N calls.
 
-export type FaultMode = "error" | "rate_limit" | "latency" | "drop_response";
+export type FaultMode = "error" | "rate_limit" | "latency" | "drop_response" | "disconnect";
 
 export interface FaultRule {
   id: number;

@@ -14,7 +14,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Autumn, AutumnDefaultError, RequestTimeoutError } from "autumn-js";
+import { Autumn, AutumnDefaultError, ConnectionError, RequestTimeoutError } from "autumn-js";
 import { Webhook } from "svix";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogBody, CatalogPreview } from "./catalog.js";
@@ -312,6 +312,14 @@ describe("idempotency", () => {
 
 describe("faults", () => {
   afterEach(async () => { await t.control("/sandbox/faults", undefined, "DELETE"); });
+
+  it("mode disconnect drops the connection like a dead server (ConnectionError), and state is intact afterwards", async () => {
+    const id = await freshCustomer();
+    await t.control("/sandbox/faults", { route: "customers.get", mode: "disconnect", count: 1 });
+    const err = await thrown(t.autumn.customers.get({ customerId: id }));
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((await t.autumn.customers.get({ customerId: id })).id).toBe(id);
+  });
 
   it("mode error with count 2 → two 500s, then success", async () => {
     const id = await freshCustomer();

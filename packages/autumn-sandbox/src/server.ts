@@ -176,6 +176,11 @@ export class AutumnSandbox {
     }
 
     const fault = this.faults.take(route);
+    if (fault?.mode === "disconnect") {
+      // As if Autumn were gone: no status, no body, the connection just dies.
+      req.socket.destroy();
+      return;
+    }
     if (fault && fault.latency_ms > 0) await sleep(fault.latency_ms);
     if (fault && (fault.mode === "error" || fault.mode === "rate_limit")) {
       return this.faultResponse(res, fault.mode, fault.status, fault.retry_after_s);
