@@ -44,6 +44,15 @@ export default defineConfig({
           isolate: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "security",
+          include: ["apps/web/security/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+        },
+      },
     ],
   },
 });

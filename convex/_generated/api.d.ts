@@ -35,10 +35,12 @@ import type * as billing_sync from "../billing/sync.js";
 import type * as billing_views from "../billing/views.js";
 import type * as billing_watcher from "../billing/watcher.js";
 import type * as billing_webhook from "../billing/webhook.js";
+import type * as branding_branding from "../branding/branding.js";
 import type * as chat_chat from "../chat/chat.js";
 import type * as chat_models from "../chat/models.js";
 import type * as crons from "../crons.js";
 import type * as http from "../http.js";
+import type * as members_members from "../members/members.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -71,10 +73,12 @@ declare const fullApi: ApiFromModules<{
   "billing/views": typeof billing_views;
   "billing/watcher": typeof billing_watcher;
   "billing/webhook": typeof billing_webhook;
+  "branding/branding": typeof branding_branding;
   "chat/chat": typeof chat_chat;
   "chat/models": typeof chat_models;
   crons: typeof crons;
   http: typeof http;
+  "members/members": typeof members_members;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

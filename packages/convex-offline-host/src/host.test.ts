@@ -217,6 +217,24 @@ describe("convex offline host (real convex/, unmodified Convex clients)", () => 
     expect(logs.some((l) => /auth rejected/.test(l))).toBe(true);
   });
 
+  test("nothing is pushed on a socket before its Connect (the client resets its versions on open)", async () => {
+    const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/api/1.48.0/sync`);
+    const received: string[] = [];
+    ws.on("message", (data) => received.push(String(data)));
+    await new Promise((r) => ws.once("open", r));
+    // A write lands while the socket is open but has not said Connect yet: a refresh runs.
+    await authPost("/sign-up/email", { email: "early-bird@example.com", password: "early-bird-password", name: "Early" });
+    await host.refresh();
+    expect(received).toEqual([]);
+    ws.send(JSON.stringify({ type: "Connect", sessionId: "early-bird", connectionCount: 0, lastCloseReason: null, maxObservedTimestamp: null }));
+    ws.send(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [] }));
+    await waitFor("first Transition", () => received.length > 0);
+    const first = JSON.parse(received[0] ?? "{}") as { type: string; startVersion: { querySet: number; identity: number; ts: string } };
+    expect(first.type).toBe("Transition");
+    expect(first.startVersion).toEqual({ querySet: 0, identity: 0, ts: "AAAAAAAAAAA=" });
+    ws.close();
+  });
+
   test("an expired token is rejected (host clock moved past exp)", async () => {
     const exp = Number(claims(token).exp) * 1000;
     clockSkewMs = exp - Date.now() + 60_000;

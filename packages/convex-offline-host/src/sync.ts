@@ -6,6 +6,8 @@
 // Version rules the client enforces (remote_query_set.js, request_manager.js):
 // - every Transition's startVersion must equal the previous endVersion sent
 //   on this socket (the first one starts at {querySet 0, identity 0, ts 0});
+//   the client resets to that on open (before sending Connect), so nothing
+//   is sent on a socket until its Connect has arrived;
 // - endVersion.querySet / .identity are the versions of the last
 //   ModifyQuerySet / Authenticate the server has applied (newVersion,
 //   baseVersion + 1); an identity bump is how the client learns its token
@@ -313,6 +315,10 @@ export class SyncSession {
   /** Re-run what is stale at `ts` and send one Transition with what changed (or with new versions). */
   async refresh(ts: bigint): Promise<void> {
     if (this.closed) return;
+    // Nothing goes out before the client's Connect: on open the client resets its
+    // query set to version 0, so a Transition sent earlier would desync it
+    // ("Invalid start version") and leave every query loading.
+    if (this.sessionId === null) return;
     if (this.expiresAt !== null && !this.checkToken()) return;
     const target: Version = { querySet: this.querySetVersion, identity: this.identityVersion, ts };
     const accessor = this.accessor;

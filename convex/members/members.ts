@@ -1,0 +1,167 @@
+// Organization members for the demo app (not part of the billing module):
+// list them, add an existing account by email, remove one. Every member
+// beyond the owner takes a `seats` unit (an allocated feature): adding one
+// reserves the seat through the billing module's `adjustSeats` BEFORE the
+// membership is written (so the plan's seat limit is enforced atomically by
+// Autumn, QUOTA_EXCEEDED at the limit), and gives it back when the
+// membership could not be written; removing a member gives its seat back.
+// Memberships themselves are written through better-auth's server API, so
+// its rules and hooks apply.
+import { v } from "convex/values";
+import { components } from "../_generated/api";
+import type { ActionCtx } from "../_generated/server";
+import { authComponent, createAuth } from "../auth";
+import { billingError, type BillingErrorCode } from "../billing/errors";
+import { memberQuery, ownerAction } from "../billing/functions";
+import { adjustSeats } from "../billing/metering";
+import { findUser, type MemberDoc, type UserDoc } from "../billing/orgDirectory";
+
+const MAX_MEMBERS_LISTED = 200;
+const EMAIL_MAX = 254;
+
+// The packaged component types list only the default models; this install adds the organization plugin's.
+type PackagedModel = "user" | "session";
+
+const role = v.union(v.literal("owner"), v.literal("admin"), v.literal("member"));
+type MemberRole = "owner" | "admin" | "member";
+
+export const memberView = v.object({
+  memberId: v.string(),
+  userId: v.string(),
+  name: v.string(),
+  email: v.string(),
+  role,
+  createdAt: v.number(),
+});
+
+function strongestRole(stored: string): MemberRole {
+  const roles = stored.split(",").map((r) => r.trim());
+  if (roles.includes("owner")) return "owner";
+  if (roles.includes("admin")) return "admin";
+  return "member";
+}
+
+/** better-auth throws APIError {status, body: {code, message}}; turn it into a typed billing-style error. */
+function authFailure(err: unknown, fallback: string): ReturnType<typeof billingError> {
+  const body = (err as { body?: { code?: unknown; message?: unknown } } | null)?.body;
+  const authCode = typeof body?.code === "string" ? body.code : null;
+  const message = typeof body?.message === "string" ? body.message : err instanceof Error ? err.message : fallback;
+  let code: BillingErrorCode = "INVALID_ARGUMENT";
+  if (authCode === "USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION") code = "CONFLICT";
+  else if (authCode?.startsWith("YOU_ARE_NOT_ALLOWED") || authCode === "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER") code = "FORBIDDEN";
+  else if (authCode === "UNAUTHORIZED" || (err as { status?: unknown } | null)?.status === "UNAUTHORIZED") code = "UNAUTHENTICATED";
+  return billingError(code, message, authCode ? { authCode } : {});
+}
+
+async function findUserByEmail(ctx: ActionCtx, email: string): Promise<UserDoc | null> {
+  return (await ctx.runQuery(components.betterAuth.adapter.findOne, {
+    model: "user",
+    where: [{ field: "email", value: email }],
+  })) as UserDoc | null;
+}
+
+async function findMemberById(ctx: ActionCtx, memberId: string): Promise<MemberDoc | null> {
+  return (await ctx.runQuery(components.betterAuth.adapter.findOne, {
+    model: "member" as PackagedModel,
+    where: [{ field: "_id", value: memberId }],
+  })) as MemberDoc | null;
+}
+
+async function findMembership(ctx: ActionCtx, organizationId: string, userId: string): Promise<MemberDoc | null> {
+  return (await ctx.runQuery(components.betterAuth.adapter.findOne, {
+    model: "member" as PackagedModel,
+    where: [{ field: "organizationId", value: organizationId }, { field: "userId", value: userId, connector: "AND" }],
+  })) as MemberDoc | null;
+}
+
+/** The active organization's members (owner first, then by join date), with names and emails. */
+export const listMembers = memberQuery({
+  args: {},
+  returns: v.array(memberView),
+  handler: async (ctx) => {
+    const result = (await ctx.runQuery(components.betterAuth.adapter.findMany, {
+      model: "member" as PackagedModel,
+      where: [{ field: "organizationId", value: ctx.viewer.organizationId }],
+      paginationOpts: { numItems: MAX_MEMBERS_LISTED, cursor: null },
+    })) as { page: Array<MemberDoc & { createdAt: number }> };
+    const rows = await Promise.all(result.page.map(async (m) => {
+      const user = await findUser(ctx, m.userId);
+      return {
+        memberId: m._id,
+        userId: m.userId,
+        name: user?.name ?? "(deleted account)",
+        email: user?.email ?? "",
+        role: strongestRole(m.role),
+        createdAt: m.createdAt,
+      };
+    }));
+    const rank = { owner: 0, admin: 1, member: 2 } as const;
+    return rows.sort((a, b) => rank[a.role] - rank[b.role] || a.createdAt - b.createdAt);
+  },
+});
+
+/**
+ * Owner only. Adds an existing account (by email) to the active org with
+ * `role`, taking one seat. At the plan's seat limit: QUOTA_EXCEEDED
+ * {featureId: "seats"} (nothing written). `requestId` makes a retried call
+ * charge the seat once.
+ */
+export const addMember = ownerAction({
+  args: {
+    email: v.string(),
+    role: v.union(v.literal("admin"), v.literal("member")),
+    requestId: v.optional(v.string()),
+  },
+  returns: v.object({ memberId: v.string(), userId: v.string() }),
+  handler: async (ctx, { email, role: memberRole, requestId }): Promise<{ memberId: string; userId: string }> => {
+    const normalized = email.trim().toLowerCase();
+    if (!normalized || normalized.length > EMAIL_MAX || !/^[^\s@]+@[^\s@]+$/.test(normalized)) {
+      throw billingError("INVALID_ARGUMENT", "Enter a valid email address");
+    }
+    if (requestId !== undefined && (requestId.length === 0 || requestId.length > 100)) {
+      throw billingError("INVALID_ARGUMENT", "requestId must be 1-100 characters");
+    }
+    const { organizationId } = ctx.viewer;
+    const user = await findUserByEmail(ctx, normalized);
+    if (!user) throw billingError("INVALID_ARGUMENT", "No account with that email — ask them to sign up first", { reason: "user_not_found" });
+    if (await findMembership(ctx, organizationId, user._id)) {
+      throw billingError("CONFLICT", "They are already a member of this organization", { reason: "already_member" });
+    }
+
+    const idempotencyKey = `member:${organizationId}:${user._id}:${requestId ?? crypto.randomUUID()}`;
+    await adjustSeats(ctx, { organizationId, delta: 1, idempotencyKey });
+    try {
+      const created = await createAuth(ctx).api.addMember({ body: { userId: user._id, organizationId, role: memberRole } });
+      if (!created) throw billingError("CONFLICT", "The membership could not be created");
+      return { memberId: created.id, userId: user._id };
+    } catch (err) {
+      // The membership was not written: give the seat back (same key, so a retry never refunds twice).
+      await adjustSeats(ctx, { organizationId, delta: -1, idempotencyKey: `release:${idempotencyKey}` });
+      throw authFailure(err, "The member could not be added");
+    }
+  },
+});
+
+/** Owner only. Removes a member of the active org (never the owner) and gives the seat back. */
+export const removeMember = ownerAction({
+  args: { memberId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { memberId }): Promise<null> => {
+    const { organizationId } = ctx.viewer;
+    const member = await findMemberById(ctx, memberId);
+    if (!member || member.organizationId !== organizationId) {
+      throw billingError("INVALID_ARGUMENT", "That person is not a member of this organization", { reason: "member_not_found" });
+    }
+    if (strongestRole(member.role) === "owner") throw billingError("FORBIDDEN", "The owner can't be removed", { reason: "owner" });
+
+    // better-auth's remove-member acts as the caller: it needs the caller's session (from the Convex identity).
+    const { auth, headers } = await authComponent.getAuth(createAuth, ctx);
+    try {
+      await auth.api.removeMember({ body: { memberIdOrEmail: memberId, organizationId }, headers });
+    } catch (err) {
+      throw authFailure(err, "The member could not be removed");
+    }
+    await adjustSeats(ctx, { organizationId, delta: -1, idempotencyKey: `remove:${memberId}` });
+    return null;
+  },
+});

@@ -1,0 +1,162 @@
+// The whole product, offline, in one process tree: the Autumn sandbox, the
+// offline Convex host (this repo's convex/ on convex-test's engine) with the
+// sandbox's signed webhooks pointed at it, and the web app (vite dev, or a
+// production build served by vite preview). Seeds a global admin and a demo
+// owner. `pnpm dev` runs it; the Playwright journeys start it with --preview.
+//
+// If CONVEX_DEPLOYMENT or VITE_CONVEX_URL is set, a real Convex deployment is
+// configured: this script then runs `npx convex dev` beside the web app
+// instead of the offline host (and the sandbox only when no real Autumn key).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AutumnSandbox, loadCatalog } from "../packages/autumn-sandbox/src/index.js";
+import { startOfflineHost } from "../packages/convex-offline-host/src/index.js";
+
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+const args = new Set(process.argv.slice(2));
+const preview = args.has("--preview");
+const env = process.env;
+const num = (v: string | undefined, d: number): number => (v && Number.isInteger(Number(v)) ? Number(v) : d);
+
+const ports = {
+  sandbox: num(env.AUTUMN_SANDBOX_PORT, 3210),
+  convex: num(env.CONVEX_OFFLINE_PORT, 3212),
+  web: num(env.WEB_PORT, preview ? 4173 : 5173),
+};
+const webUrl = `http://127.0.0.1:${ports.web}`;
+export const DEMO = {
+  admin: { email: "admin@example.com", password: "admin-password-123", name: "Ada Admin" },
+  owner: { email: "owner@example.com", password: "owner-password-123", name: "Olive Owner", org: "Demo Co" },
+};
+
+const children: ChildProcess[] = [];
+const stops: Array<() => Promise<void>> = [];
+let stopping = false;
+
+async function shutdown(code = 0): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const c of children) if (c.pid) try { process.kill(-c.pid, "SIGTERM"); } catch { /* already gone */ }
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+  process.exit(code);
+}
+for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, () => void shutdown(0));
+
+function run(cmd: string, cmdArgs: string[], extraEnv: Record<string, string>, label: string): ChildProcess {
+  const child = spawn(cmd, cmdArgs, { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const prefix = (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).map((l) => `[${label}] ${l}`).join("\n");
+  child.stdout?.on("data", (c: Buffer) => console.log(prefix(c)));
+  child.stderr?.on("data", (c: Buffer) => console.error(prefix(c)));
+  child.on("exit", (code) => { if (!stopping) { console.error(`[${label}] exited (${code}); stopping everything`); void shutdown(code ?? 1); } });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try { if ((await fetch(url)).status < 500) return; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up in ${timeoutMs} ms`);
+}
+
+async function authPost(siteUrl: string, path: string, body: unknown, cookie = ""): Promise<{ res: Response; cookie: string }> {
+  const res = await fetch(`${siteUrl}/api/auth${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: webUrl, ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
+  });
+  const set = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  return { res, cookie: set || cookie };
+}
+
+async function seed(siteUrl: string): Promise<void> {
+  await authPost(siteUrl, "/sign-up/email", DEMO.admin);
+  const { cookie } = await authPost(siteUrl, "/sign-up/email", DEMO.owner);
+  await authPost(siteUrl, "/organization/create", { name: DEMO.owner.org, slug: "demo-co" }, cookie);
+}
+
+// The --preview build goes to a directory of its own (per web port), not apps/web/dist: any other
+// `vite build` (a second stack, a dev's build check) would otherwise swap the bundle, and its baked-in
+// VITE_CONVEX_URL, under this running preview.
+const previewOutDir = resolve(root, `apps/web/node_modules/.cache/stack-preview-${ports.web}`);
+
+function buildWeb(extraEnv: Record<string, string>): Promise<void> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn("pnpm", ["--filter", "@billing/web", "build", "--outDir", previewOutDir, "--emptyOutDir"], { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit" });
+    child.on("exit", (code) => (code === 0 ? resolveBuild() : reject(new Error(`web build failed (${code})`))));
+  });
+}
+
+async function realConvex(): Promise<void> {
+  console.log("A Convex deployment is configured (CONVEX_DEPLOYMENT / VITE_CONVEX_URL): using `npx convex dev`.");
+  run("pnpm", ["exec", "convex", "dev"], {}, "convex");
+  run("pnpm", ["--filter", "@billing/web", preview ? "preview" : "dev"], {}, "web");
+}
+
+async function offline(): Promise<void> {
+  const webhookSecret = env.AUTUMN_WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString("base64")}`;
+  const useSandbox = !env.AUTUMN_SECRET_KEY || env.AUTUMN_SECRET_KEY.startsWith("am_sk_test_local");
+
+  let sandboxUrl: string | null = null;
+  let sandbox: AutumnSandbox | null = null;
+  if (useSandbox) {
+    sandbox = new AutumnSandbox({
+      port: ports.sandbox,
+      dataFile: null, // the Convex side is in memory too; keep both in step
+      seed: await loadCatalog(resolve(root, env.AUTUMN_CONFIG ?? "autumn.config.ts")),
+      settlementDelayMs: num(env.AUTUMN_SANDBOX_SETTLEMENT_DELAY_MS, 2000),
+    });
+    sandboxUrl = await sandbox.listen();
+    stops.push(() => (sandbox as AutumnSandbox).close());
+  }
+
+  const host = await startOfflineHost({
+    convexDir: resolve(root, "convex"),
+    port: ports.convex,
+    env: {
+      SITE_URL: webUrl,
+      BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET ?? "offline-dev-secret-offline-dev-secret-0000",
+      BILLING_ADMIN_EMAILS: env.BILLING_ADMIN_EMAILS ?? DEMO.admin.email,
+      AUTUMN_WEBHOOK_SECRET: webhookSecret,
+      ...(sandboxUrl ? { AUTUMN_SANDBOX_URL: sandboxUrl, AUTUMN_SECRET_KEY: "am_sk_test_local" } : {}),
+    },
+    log: (line) => console.log(`[convex] ${line}`),
+  });
+  stops.push(() => host.close());
+  if (sandbox) {
+    sandbox.webhooks.config.url = `${host.siteUrl}/autumn-webhook`;
+    sandbox.webhooks.config.secret = webhookSecret;
+  }
+
+  const { makeFunctionReference } = await import("convex/server");
+  await host.t.action(makeFunctionReference<"action">("billing/sync:syncPlans"), {});
+  await seed(host.siteUrl);
+
+  const webEnv = { VITE_CONVEX_URL: host.url, CONVEX_SITE_URL: host.siteUrl, WEB_PORT: String(ports.web) };
+  if (preview) await buildWeb(webEnv); // a production build, served as users get it
+  run("pnpm", ["--filter", "@billing/web", ...(preview ? ["preview", "--outDir", previewOutDir] : ["dev"])], webEnv, "web");
+  await waitFor(webUrl);
+
+  console.log(`
+┌──────────────────────────────────────────────────────────────────────┐
+  App:        ${webUrl}
+  Sign in:    ${DEMO.owner.email} / ${DEMO.owner.password}  (owner of "${DEMO.owner.org}")
+  Admin:      ${DEMO.admin.email} / ${DEMO.admin.password}  (global admin)
+  Convex:     ${host.url}  — OFFLINE DEVELOPMENT HOST, in memory, not a deployment
+  Autumn:     ${sandboxUrl ? `${sandboxUrl}  — local sandbox (test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 declines)` : "real Autumn (AUTUMN_SECRET_KEY)"}
+  Ctrl-C stops everything.
+└──────────────────────────────────────────────────────────────────────┘`);
+}
+
+try {
+  if (env.CONVEX_DEPLOYMENT || env.VITE_CONVEX_URL) await realConvex();
+  else await offline();
+} catch (err) {
+  console.error(err);
+  await shutdown(1);
+}
