@@ -4,6 +4,12 @@
 import { defineConfig } from "@playwright/test";
 
 const SANDBOX_PORT = Number(process.env.E2E_SANDBOX_PORT ?? 3291);
+/** The whole offline product for the app journeys (apps/web/e2e): sandbox, Convex host, production web build. */
+export const STACK = {
+  sandbox: Number(process.env.E2E_STACK_SANDBOX_PORT ?? 3310),
+  convex: Number(process.env.E2E_STACK_CONVEX_PORT ?? 3312),
+  web: Number(process.env.E2E_STACK_WEB_PORT ?? 4173),
+};
 
 export default defineConfig({
   testMatch: "**/e2e/**/*.spec.ts",
@@ -28,6 +34,24 @@ export default defineConfig({
       env: { AUTUMN_SANDBOX_PORT: String(SANDBOX_PORT), AUTUMN_SANDBOX_DATA: "memory", AUTUMN_SANDBOX_SETTLEMENT_DELAY_MS: "500" },
       reuseExistingServer: !process.env.CI,
       timeout: 30_000,
+    },
+    {
+      command: "pnpm exec tsx scripts/stack.ts --preview",
+      url: `http://127.0.0.1:${STACK.web}`,
+      env: {
+        AUTUMN_SANDBOX_PORT: String(STACK.sandbox),
+        CONVEX_OFFLINE_PORT: String(STACK.convex),
+        WEB_PORT: String(STACK.web),
+        AUTUMN_SANDBOX_SETTLEMENT_DELAY_MS: "1500",
+      },
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      // stack.ts runs the web server as a detached child (its own process group); Playwright's default
+      // stop (SIGKILL to the command's group) would leave that `vite preview` holding the port.
+      // SIGTERM lets stack.ts stop everything it started.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+      stdout: "ignore",
+      stderr: "pipe",
     },
   ],
 });
