@@ -1,0 +1,161 @@
+// (c) Contention and throughput. 200 concurrent metered operations race for a
+// balance of exactly 50 (a fresh free org: 50 standard messages granted):
+// through withMeteredUsage (one balances.check with a lock per attempt, then
+// finalize) and, side by side on a second fresh org, through the naive
+// check → work → track. Then the throughput of reserve → work → confirm
+// through the sandbox on a large balance, alternating with the naive pattern
+// (3 rounds each, median), both doing the same work (one Convex mutation);
+// and the same for the Autumn calls alone (reserve = balances.check with a
+// lock, confirm = balances.finalize; naive = check + track), from the bench
+// process with the module's client, so convex-test's own cost is left out.
+import { ConvexError } from "convex/values";
+import { expect, it } from "vitest";
+import { internal } from "../convex/_generated/api";
+import type { ActionCtx } from "../convex/_generated/server";
+import { callAutumn, createAutumn } from "../convex/billing/autumn";
+import { withMeteredUsage } from "../convex/billing/metering";
+import { startBillingTest, type BillingTest, type TestUser } from "../convex/billing/testing.helpers";
+import { median, progress, resetCalls, sandboxCalls, writeResult } from "./lib";
+
+const RACERS = 200;
+const BALANCE = 50;
+const THROUGHPUT_OPS = 150;
+const RAW_OPS = 300;
+const CONCURRENCY = 20;
+const ROUNDS = 5;
+const FEATURE = "standard_messages";
+
+let b: BillingTest;
+let owner: TestUser;
+
+async function newOrg(name: string): Promise<string> {
+  const orgId = await b.createOrg(owner, name);
+  await b.drainScheduled();
+  return orgId;
+}
+async function autumnBalance(orgId: string): Promise<{ granted: number; remaining: number; usage: number }> {
+  const c = await b.autumn.autumn.customers.get({ customerId: orgId });
+  const bal = c.balances[FEATURE];
+  if (!bal) throw new Error("no balance");
+  return { granted: bal.granted, remaining: bal.remaining, usage: bal.usage };
+}
+const work = (ctx: ActionCtx, organizationId: string) => ctx.runMutation(internal.chat.chat.storeMessage, {
+  organizationId, userId: owner.userId, model: "swift-mini", feature: FEATURE, prompt: "race", reply: "ok", createdAt: Date.now(),
+});
+
+/** The naive pattern: check, work, track (two separate calls, no lock). */
+async function naive(ctx: ActionCtx, organizationId: string): Promise<void> {
+  const check = await callAutumn("balances.check", (c, o) => c.check({ customerId: organizationId, featureId: FEATURE, requiredBalance: 1 }, o));
+  if (!check.allowed) throw new ConvexError({ code: "QUOTA_EXCEEDED" });
+  await work(ctx, organizationId);
+  await callAutumn("balances.track", (c, o) => c.track({ customerId: organizationId, featureId: FEATURE, value: 1 }, o), { write: true });
+}
+const metered = (ctx: ActionCtx, organizationId: string, key: string) =>
+  withMeteredUsage(ctx, { organizationId, featureId: FEATURE, idempotencyKey: key }, () => work(ctx, organizationId));
+
+/** `n` operations, `concurrency` at a time, outside Convex; ms. */
+async function driveRaw(n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ ok: number; ms: number }> {
+  let next = 0;
+  let ok = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      await op(next++);
+      ok += 1;
+    }
+  }));
+  return { ok, ms: performance.now() - t0 };
+}
+
+/** `n` operations, at most `concurrency` in flight, inside one Convex action; ops/s and outcomes. */
+async function drive(n: number, concurrency: number, op: (ctx: ActionCtx, i: number) => Promise<unknown>): Promise<{ ok: number; denied: number; other: string[]; ms: number }> {
+  return b.t.action(async (ctx) => {
+    let next = 0;
+    let ok = 0;
+    let denied = 0;
+    const other: string[] = [];
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        try {
+          await op(ctx, i);
+          ok += 1;
+        } catch (err) {
+          const code = err instanceof ConvexError ? String((err.data as { code?: string }).code) : String(err);
+          if (code === "QUOTA_EXCEEDED") denied += 1;
+          else other.push(code);
+        }
+      }
+    }));
+    return { ok, denied, other, ms: performance.now() - t0 };
+  });
+}
+
+it("contention and throughput", async () => {
+  b = await startBillingTest();
+  await b.t.action(internal.billing.sync.syncPlans, {});
+  owner = await b.signUp("cam@example.com", "Cam Contention");
+
+  progress(`contention: ${RACERS} concurrent reservations on exactly ${BALANCE}`);
+  const oursOrg = await newOrg("Rush Co");
+  const naiveOrg = await newOrg("Naive Rush Co");
+  expect(await autumnBalance(oursOrg)).toEqual({ granted: BALANCE, remaining: BALANCE, usage: 0 });
+  expect(await autumnBalance(naiveOrg)).toEqual({ granted: BALANCE, remaining: BALANCE, usage: 0 });
+  await resetCalls(b);
+  const ours = await drive(RACERS, RACERS, (ctx, i) => metered(ctx, oursOrg, `rush-${i}`));
+  const oursCalls = await sandboxCalls(b);
+  const oursAfter = await autumnBalance(oursOrg);
+  await resetCalls(b);
+  const naiveRace = await drive(RACERS, RACERS, (ctx) => naive(ctx, naiveOrg));
+  const naiveCalls = await sandboxCalls(b);
+  const naiveAfter = await autumnBalance(naiveOrg);
+  progress(`contention: ours allowed ${ours.ok} (after: ${JSON.stringify(oursAfter)}, ${JSON.stringify(oursCalls)}); naive allowed ${naiveRace.ok} (after: ${JSON.stringify(naiveAfter)}, ${JSON.stringify(naiveCalls)})`);
+
+  progress(`throughput: ${THROUGHPUT_OPS} ops at concurrency ${CONCURRENCY}, ${ROUNDS} rounds each, alternating`);
+  const bigOrg = await newOrg("Throughput Co");
+  const bigNaiveOrg = await newOrg("Naive Throughput Co");
+  for (const id of [bigOrg, bigNaiveOrg]) await b.autumn.autumn.balances.update({ customerId: id, featureId: FEATURE, remaining: 1_000_000 });
+  await b.t.action(internal.billing.sync.syncCustomer, { organizationId: bigOrg });
+  const oursRates: number[] = [];
+  const naiveRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const o = await drive(THROUGHPUT_OPS, CONCURRENCY, (ctx, i) => metered(ctx, bigOrg, `tp-${round}-${i}`));
+    const n = await drive(THROUGHPUT_OPS, CONCURRENCY, (ctx) => naive(ctx, bigNaiveOrg));
+    expect([o.ok, n.ok]).toEqual([THROUGHPUT_OPS, THROUGHPUT_OPS]);
+    oursRates.push((o.ok / o.ms) * 1000);
+    naiveRates.push((n.ok / n.ms) * 1000);
+    progress(`throughput round ${round + 1}: ours ${oursRates.at(-1)?.toFixed(0)} ops/s, naive ${naiveRates.at(-1)?.toFixed(0)} ops/s`);
+  }
+  progress(`raw Autumn throughput: ${RAW_OPS} ops at concurrency ${CONCURRENCY}, ${ROUNDS} rounds each, alternating`);
+  const client = createAutumn({ secretKey: "am_sk_test_bench", serverURL: b.autumn.url });
+  const rawOurs: number[] = [];
+  const rawNaive: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const o = await driveRaw(RAW_OPS, CONCURRENCY, async (i) => {
+      const lockId = `raw:${round}:${i}`;
+      const check = await callAutumn("balances.check", (c, opts) => c.check({
+        customerId: bigOrg, featureId: FEATURE, requiredBalance: 1, lock: { lockId, enabled: true, expiresAt: Date.now() + 300_000 },
+      }, opts), { client });
+      if (!check.allowed) throw new Error("denied");
+      await callAutumn("balances.finalize", (c, opts) => c.balances.finalize({ lockId, action: "confirm" }, opts), { client, write: true, idempotencyKey: `${lockId}:confirm` });
+    });
+    const n = await driveRaw(RAW_OPS, CONCURRENCY, async () => {
+      const check = await callAutumn("balances.check", (c, opts) => c.check({ customerId: bigNaiveOrg, featureId: FEATURE, requiredBalance: 1 }, opts), { client });
+      if (!check.allowed) throw new Error("denied");
+      await callAutumn("balances.track", (c, opts) => c.track({ customerId: bigNaiveOrg, featureId: FEATURE, value: 1 }, opts), { client, write: true });
+    });
+    rawOurs.push((o.ok / o.ms) * 1000);
+    rawNaive.push((n.ok / n.ms) * 1000);
+    progress(`raw round ${round + 1}: reserve/confirm ${rawOurs.at(-1)?.toFixed(0)} ops/s, check/track ${rawNaive.at(-1)?.toFixed(0)} ops/s`);
+  }
+  writeResult("contention", {
+    racers: RACERS,
+    balance: BALANCE,
+    ours: { allowed: ours.ok, denied: ours.denied, other: ours.other, after: oursAfter, calls: oursCalls, ms: ours.ms },
+    naive: { allowed: naiveRace.ok, denied: naiveRace.denied, other: naiveRace.other, after: naiveAfter, calls: naiveCalls, ms: naiveRace.ms },
+    throughput: { ops: THROUGHPUT_OPS, concurrency: CONCURRENCY, rounds: ROUNDS, ours: oursRates, naive: naiveRates, oursMedian: median(oursRates), naiveMedian: median(naiveRates) },
+    raw: { ops: RAW_OPS, concurrency: CONCURRENCY, rounds: ROUNDS, ours: rawOurs, naive: rawNaive, oursMedian: median(rawOurs), naiveMedian: median(rawNaive) },
+  });
+  await b.close();
+});
