@@ -2,7 +2,7 @@
 // subscription-history diff between two snapshots of a customer. No I/O:
 // sync.ts fetches and writes; this decides what to write.
 import type { Customer, GetCustomerResponse, ListFeaturesList, Plan } from "autumn-js";
-import type { CustomerRow, FeatureRow, PlanRow } from "./schema";
+import type { Balance, CustomerRow, FeatureRow, PlanRow } from "./schema";
 
 type HistoryChange = "activated" | "scheduled" | "canceled" | "uncanceled" | "expired" | "trial_started" | "trial_converted" | "past_due";
 
@@ -91,6 +91,31 @@ export function planToRow(p: Plan, features: ReadonlyMap<string, FeatureRow>, no
   };
 }
 
+/** The part of an autumn-js Balance the cache keeps (customers, check and track answers all carry it). */
+export interface AutumnBalance {
+  featureId: string;
+  granted: number;
+  remaining: number;
+  usage: number;
+  unlimited: boolean;
+  overageAllowed: boolean;
+  maxPurchase: number | null;
+  nextResetAt: number | null;
+}
+
+export function balanceToRow(b: AutumnBalance): Balance {
+  return {
+    featureId: b.featureId,
+    granted: b.granted,
+    remaining: b.remaining,
+    usage: b.usage,
+    unlimited: b.unlimited,
+    overageAllowed: b.overageAllowed,
+    maxPurchase: b.maxPurchase,
+    nextResetAt: b.nextResetAt,
+  };
+}
+
 /** Keep the newest invoices only: a row must stay well under Convex's 1 MiB document limit. */
 export const MAX_CACHED_INVOICES = 24;
 
@@ -126,16 +151,7 @@ export function customerToRow(organizationId: string, c: AutumnCustomer, planNam
       expiresAt: p.expiresAt,
       quantity: p.quantity,
     })),
-    balances: Object.values(c.balances).map((b) => ({
-      featureId: b.featureId,
-      granted: b.granted,
-      remaining: b.remaining,
-      usage: b.usage,
-      unlimited: b.unlimited,
-      overageAllowed: b.overageAllowed,
-      maxPurchase: b.maxPurchase,
-      nextResetAt: b.nextResetAt,
-    })).sort((a, b) => a.featureId.localeCompare(b.featureId)),
+    balances: Object.values(c.balances).map(balanceToRow).sort((a, b) => a.featureId.localeCompare(b.featureId)),
     flags: Object.values(c.flags).map((f) => ({ featureId: f.featureId, planId: f.planId, expiresAt: f.expiresAt }))
       .sort((a, b) => a.featureId.localeCompare(b.featureId)),
     invoices: (c.invoices ?? [])

@@ -58,6 +58,7 @@ import { billingError, billingErrorCode } from "./errors";
 import { memberQuery } from "./functions";
 import { provision } from "./provisioning";
 import { balance as balanceValidator, type Balance } from "./schema";
+import { balanceToRow, type AutumnBalance } from "./mapping";
 
 // ── configuration ──────────────────────────────────────────────────────────
 
@@ -120,41 +121,16 @@ const claimResult = v.union(
   v.object({ kind: v.literal("in_flight"), lockId: v.string() }),
 );
 
-/** The part of an autumn-js Balance the cache keeps (check, track and customers share it). */
-interface AutumnBalance {
-  featureId: string;
-  granted: number;
-  remaining: number;
-  usage: number;
-  unlimited: boolean;
-  overageAllowed: boolean;
-  maxPurchase: number | null;
-  nextResetAt: number | null;
-}
-
 interface BalanceAnswer {
   balance: AutumnBalance | null;
   balances?: { [featureId: string]: AutumnBalance | null } | undefined;
 }
 
-function toCached(b: AutumnBalance): Balance {
-  return {
-    featureId: b.featureId,
-    granted: b.granted,
-    remaining: b.remaining,
-    usage: b.usage,
-    unlimited: b.unlimited,
-    overageAllowed: b.overageAllowed,
-    maxPurchase: b.maxPurchase,
-    nextResetAt: b.nextResetAt,
-  };
-}
-
 /** Every balance an answer reports (the feature's own and any credit system paying for it). */
 function balancesOf(answer: BalanceAnswer): Balance[] {
   const out = new Map<string, Balance>();
-  for (const b of Object.values(answer.balances ?? {})) if (b) out.set(b.featureId, toCached(b));
-  if (answer.balance && !out.has(answer.balance.featureId)) out.set(answer.balance.featureId, toCached(answer.balance));
+  for (const b of Object.values(answer.balances ?? {})) if (b) out.set(b.featureId, balanceToRow(b));
+  if (answer.balance && !out.has(answer.balance.featureId)) out.set(answer.balance.featureId, balanceToRow(answer.balance));
   return [...out.values()];
 }
 
