@@ -4,6 +4,8 @@
 // Autumn is the local sandbox on 127.0.0.1 reached by the real autumn-js
 // client inside convex-test actions. Nothing is mocked.
 import { convexTest } from "convex-test";
+import { makeFunctionReference } from "convex/server";
+import { ConvexError } from "convex/values";
 import schema from "../schema";
 import authSchema from "../betterAuth/schema";
 import { authModules, modules } from "../test.setup";
@@ -43,6 +45,10 @@ export interface BillingTest {
   as(user: TestUser, organizationId: string | null): ReturnType<ConvexTest["withIdentity"]>;
   /** Run every scheduled function that is due now (org-created provisioning, retries). */
   drainScheduled(): Promise<void>;
+  /** createOrg, then wait for its billing to be provisioned (the free plan). */
+  createProvisionedOrg(owner: TestUser, name: string): Promise<string>;
+  /** Pull the sandbox's catalog into the cache (what "Sync from Autumn" does). */
+  syncCatalog(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,7 +81,7 @@ export async function startBillingTest(opts: BillingTestOptions = {}): Promise<B
   const cookieOf = (res: Response): string =>
     (res.headers.get("set-cookie") ?? "").split(/,(?=\s*[\w.-]+=)/).map((c) => c.split(";")[0]?.trim()).filter(Boolean).join("; ");
 
-  return {
+  const harness: BillingTest = {
     t,
     autumn,
     async signUp(email, name = email.split("@")[0] ?? email) {
@@ -101,6 +107,26 @@ export async function startBillingTest(opts: BillingTestOptions = {}): Promise<B
       await new Promise((r) => setTimeout(r, 20));
       await t.finishInProgressScheduledFunctions();
     },
+    async createProvisionedOrg(owner, name) {
+      const orgId = await harness.createOrg(owner, name);
+      await harness.drainScheduled();
+      return orgId;
+    },
+    async syncCatalog() {
+      await t.action(makeFunctionReference<"action">("billing/sync:syncPlans"), {});
+    },
     close: () => autumn.close(),
   };
+  return harness;
+}
+
+/** The data of the ConvexError a call fails with; fails the test if the call succeeds or throws anything else. */
+export async function errorData(p: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ConvexError) return err.data as Record<string, unknown>;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
 }

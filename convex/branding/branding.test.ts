@@ -1,11 +1,10 @@
 // Branding behind `custom_branding`: defaults on the free plan, where saving
 // is refused with FEATURE_NOT_AVAILABLE; after an upgrade to Team owners and
 // admins save, members are refused, and invalid colours are typed errors.
-import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
 import { payCheckout } from "../../packages/autumn-sandbox/src/testing";
-import { startBillingTest, type BillingTest, type TestUser } from "../billing/testing.helpers";
+import { errorData as failure, startBillingTest, type BillingTest, type TestUser } from "../billing/testing.helpers";
 
 let b: BillingTest;
 let owner: TestUser;
@@ -14,24 +13,13 @@ let orgId: string;
 
 beforeAll(async () => {
   b = await startBillingTest();
-  await b.t.action(internal.billing.sync.syncPlans, {});
+  await b.syncCatalog();
   owner = await b.signUp("bea@example.com", "Bea Brand");
   member = await b.signUp("max@example.com", "Max Member");
-  orgId = await b.createOrg(owner, "Brand Co");
-  await b.drainScheduled();
+  orgId = await b.createProvisionedOrg(owner, "Brand Co");
   await b.addMember(owner, orgId, member, "member");
 });
 afterAll(async () => { await b.close(); });
-
-async function failure(p: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ConvexError) return err.data as Record<string, unknown>;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("branding", () => {
   it("on the free plan: defaults, and saving is FEATURE_NOT_AVAILABLE", async () => {

@@ -1,10 +1,9 @@
 // The demo chat feature on top of the billing module's metered helper:
 // members send messages that are charged to the model's feature, replies are
 // canned and deterministic, and nothing is stored or charged on a denial.
-import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, internal } from "../_generated/api";
-import { startBillingTest, type BillingTest, type TestUser } from "../billing/testing.helpers";
+import { api } from "../_generated/api";
+import { errorData as failure, startBillingTest, type BillingTest, type TestUser } from "../billing/testing.helpers";
 import { cannedReply } from "./chat";
 import { featureForModel } from "./models";
 
@@ -15,24 +14,13 @@ let orgId: string;
 
 beforeAll(async () => {
   b = await startBillingTest();
-  await b.t.action(internal.billing.sync.syncPlans, {});
+  await b.syncCatalog();
   owner = await b.signUp("cora@example.com", "Cora Chat");
   member = await b.signUp("milo@example.com", "Milo Member");
-  orgId = await b.createOrg(owner, "Chat Co");
-  await b.drainScheduled();
+  orgId = await b.createProvisionedOrg(owner, "Chat Co");
   await b.addMember(owner, orgId, member, "member");
 });
 afterAll(async () => { await b.close(); });
-
-async function failure(p: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ConvexError) return err.data as Record<string, unknown>;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("chat", () => {
   it("maps models to billing features", () => {

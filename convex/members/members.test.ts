@@ -2,10 +2,9 @@
 // the owner add two people, the third is refused with QUOTA_EXCEEDED (and
 // nothing is written), removing someone gives the seat back, unknown emails
 // get a typed error, and only the owner may add or remove.
-import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, internal } from "../_generated/api";
-import { startBillingTest, type BillingTest, type TestUser } from "../billing/testing.helpers";
+import { api } from "../_generated/api";
+import { errorData as failure, startBillingTest, type BillingTest, type TestUser } from "../billing/testing.helpers";
 
 let b: BillingTest;
 let owner: TestUser;
@@ -16,25 +15,14 @@ let orgId: string;
 
 beforeAll(async () => {
   b = await startBillingTest();
-  await b.t.action(internal.billing.sync.syncPlans, {});
+  await b.syncCatalog();
   owner = await b.signUp("olga@example.com", "Olga Owner");
   ann = await b.signUp("ann@example.com", "Ann");
   bob = await b.signUp("bob@example.com", "Bob");
   cat = await b.signUp("cat@example.com", "Cat");
-  orgId = await b.createOrg(owner, "Seat Co");
-  await b.drainScheduled();
+  orgId = await b.createProvisionedOrg(owner, "Seat Co");
 });
 afterAll(async () => { await b.close(); });
-
-async function failure(p: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ConvexError) return err.data as Record<string, unknown>;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** The caller with their real better-auth session in the identity (as the JWT carries it): removeMember acts through it. */
 async function withSession(user: TestUser) {
