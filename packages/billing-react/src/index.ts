@@ -26,6 +26,7 @@ export { CurrentPlan, type CurrentPlanProps } from "./components/CurrentPlan";
 export { AddOns, type AddOnsProps } from "./components/AddOns";
 export { BillingTab, BillingTabSkeleton, type BillingTabProps } from "./components/BillingTab";
 export { UsageChart, type UsageChartProps } from "./components/UsageChart";
+export { LazyUsageChart } from "./components/LazyUsageChart";
 export { InvoiceList, type InvoiceListProps } from "./components/InvoiceList";
 export { SubscriptionHistory, type SubscriptionHistoryProps } from "./components/SubscriptionHistory";
 export { BillingSuccess, type BillingSuccessProps } from "./components/BillingSuccess";

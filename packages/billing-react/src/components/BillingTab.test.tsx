@@ -216,7 +216,7 @@ describe("BillingTab", () => {
     expect(container.querySelector("img")).toBeNull();
   });
 
-  it("hides the usage chart when the API has no getUsageHistory, and shows it when it does", () => {
+  it("hides the usage chart when the API has no getUsageHistory, and shows it (loaded on demand) when it does", async () => {
     const { unmount } = renderTab({ plan: proPlan() });
     expect(screen.queryByRole("region", { name: "Usage over time" })).toBeNull();
     unmount();
@@ -229,7 +229,7 @@ describe("BillingTab", () => {
       },
     });
     const chart = within(section("Usage over time"));
-    expect(chart.getByRole("table", { name: "Usage per day" })).toBeTruthy();
+    expect(await chart.findByRole("table", { name: "Usage per day" })).toBeTruthy();
     expect(chart.getByRole("columnheader", { name: "Standard messages" })).toBeTruthy();
     expect(chart.getAllByRole("cell").map((c) => c.textContent)).toEqual(["12", "3"]);
   });

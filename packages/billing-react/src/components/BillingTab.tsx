@@ -15,7 +15,7 @@ import { CurrentPlan } from "./CurrentPlan";
 import { InvoiceList } from "./InvoiceList";
 import { PricingTable } from "./PricingTable";
 import { SubscriptionHistory } from "./SubscriptionHistory";
-import { UsageChart } from "./UsageChart";
+import { LazyUsageChart } from "./LazyUsageChart";
 import { UsageList, UsageListSkeleton } from "./UsageList";
 
 export interface BillingTabProps {
@@ -101,7 +101,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
 
       {api.getUsageHistory ? (
         <Section title="Usage over time">
-          <UsageChart days={usageDays} />
+          <LazyUsageChart days={usageDays} />
         </Section>
       ) : null}
 
