@@ -16,7 +16,12 @@ const SANDBOX_KEY = "am_sk_test_e2e";
 export const SETTLEMENT_DELAY_MS = 1500;
 export const DAY_MS = 86_400_000;
 
-export const CARDS = { pays: "4242 4242 4242 4242", declines: "4000 0000 0000 0002" } as const;
+export const CARDS = {
+  pays: "4242 4242 4242 4242",
+  declines: "4000 0000 0000 0002",
+  /** Pays the checkout and is saved, but every later charge (renewal, trial end) fails: past due. */
+  failsLater: "4000 0000 0000 0341",
+} as const;
 export const ADMIN = { email: "admin@example.com", password: "admin-password-123" } as const;
 
 /** The unmodified autumn-js client, pointed at the sandbox. */
@@ -137,16 +142,16 @@ export async function payOnHostedCheckout(page: Page, card: string, button: stri
 }
 
 /**
- * The owner buys `planName` from Settings → Billing with the card that pays,
- * and waits until the plan is active (settled at once, for journeys where
- * the purchase is only the starting point).
+ * The owner buys `planName` from Settings → Billing with the card that pays
+ * (or `card`), and waits until the plan is active (settled at once, for
+ * journeys where the purchase is only the starting point).
  */
-export async function buyPlan(page: Page, planName: string, action: "Upgrade" | "Start trial" = "Upgrade"): Promise<void> {
+export async function buyPlan(page: Page, planName: string, action: "Upgrade" | "Start trial" = "Upgrade", card: string = CARDS.pays): Promise<void> {
   await openBilling(page);
   await planCard(page, planName).getByRole("button", { name: action }).click();
   const dialog = checkoutDialog(page);
   await dialog.getByRole("button", { name: "Continue to payment" }).click();
-  await payOnHostedCheckout(page, CARDS.pays);
+  await payOnHostedCheckout(page, card);
   await expect(page).toHaveURL(/\/billing\/success\?planId=/);
   await settleCheckouts();
   await expect(page.getByRole("status").filter({ hasText: `${planName} is active` })).toBeVisible({ timeout: 15_000 });

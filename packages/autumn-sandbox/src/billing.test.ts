@@ -5,13 +5,14 @@
 // Everything goes through the unmodified autumn-js client (fail-open off, so
 // its validators check every body) plus the hosted HTML pages a browser sees.
 import type { Customer } from "autumn-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { autumnError, payCheckout, startTestSandbox, type TestSandbox } from "./testing.js";
 
 const DAY = 86_400_000;
 const SUCCESS_CARD = "4242424242424242";
 const DECLINE_CARD = "4000000000000002";
 const THREE_DS_CARD = "4000002760003184";
+const CHARGES_FAIL_CARD = "4000000000000341";
 const SUCCESS_URL = "https://app.example.com/billing/success";
 
 let t: TestSandbox;
@@ -631,6 +632,72 @@ describe("setupPayment", () => {
     expect(r.paymentUrl).toBeNull();
     expect(r.invoice?.total).toBe(99);
     expect(activePlans(await load(id))).toEqual(["team"]);
+  });
+});
+
+describe("a card whose later charges fail (4000 0000 0000 0341)", () => {
+  /** The billing.updated events the sandbox sends while `fn` runs. */
+  async function billingUpdates(fn: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
+    const send = vi.spyOn(t.sandbox.webhooks, "send");
+    try {
+      await fn();
+      return send.mock.calls.map(([e]) => e).filter((e) => e.type === "billing.updated").map((e) => e.data);
+    } finally {
+      send.mockRestore();
+    }
+  }
+
+  it("pays the checkout and is saved; the renewal fails: past due, an open invoice, announced by billing.updated", async () => {
+    const id = await newCustomer("fails_later");
+    const r = await t.autumn.billing.attach({ customerId: id, planId: "team", successUrl: SUCCESS_URL });
+    const checkout = await page(r.paymentUrl as string);
+    expect(checkout.html).toContain(CHARGES_FAIL_CARD);
+    expect((await payCheckout(r.paymentUrl as string, CHARGES_FAIL_CARD)).status).toBe(303);
+
+    const paid = await load(id);
+    const team = sub(paid, "team");
+    expect(activePlans(paid)).toEqual(["team"]);
+    expect(team.pastDue).toBe(false);
+    expect(paid.paymentMethod).toMatchObject({ type: "card", card: { last4: "0341" } });
+    expect(paid.invoices?.map((i) => [i.status, i.total])).toEqual([["paid", 99]]);
+
+    const events = await billingUpdates(async () => {
+      await t.autumn.customers.advanceTestClock({ customerId: id, frozenTime: (team.currentPeriodEnd as number) + DAY });
+    });
+    const after = await load(id);
+    const renewed = sub(after, "team");
+    expect(renewed.status).toBe("active");
+    expect(renewed.pastDue).toBe(true);
+    expect(renewed.currentPeriodStart).toBe(team.currentPeriodEnd);
+    expect(after.invoices?.filter((i) => i.status === "paid")).toHaveLength(1); // no new paid invoice
+    expect(after.invoices?.[0]).toMatchObject({ status: "open", total: 99, planIds: ["team"], createdAt: team.currentPeriodEnd });
+    const changes = events.filter((e) => e.customer_id === id).flatMap((e) => e.plan_changes as Array<Record<string, unknown>>);
+    expect(changes).toContainEqual(expect.objectContaining({
+      action: "updated",
+      subscription: expect.objectContaining({ plan_id: "team", past_due: true }),
+      previous_attributes: expect.objectContaining({ past_due: false }),
+    }));
+
+    // A card that pays, saved through setup_payment, pays the open invoice and ends past due.
+    const { url } = await t.autumn.billing.setupPayment({ customerId: id, successUrl: SUCCESS_URL });
+    const recovered = await billingUpdates(async () => { expect((await payCheckout(url, SUCCESS_CARD)).status).toBe(303); });
+    const fixed = await load(id);
+    expect(sub(fixed, "team").pastDue).toBe(false);
+    expect(fixed.invoices?.map((i) => i.status)).toEqual(["paid", "paid"]);
+    expect(recovered.some((e) => e.customer_id === id)).toBe(true);
+  });
+
+  it("starts a card-required trial; the trial conversion fails: past due, nothing paid", async () => {
+    const id = await newCustomer("fails_trial");
+    const r = await t.autumn.billing.attach({ customerId: id, planId: "pro", successUrl: SUCCESS_URL });
+    expect((await payCheckout(r.paymentUrl as string, CHARGES_FAIL_CARD)).status).toBe(303);
+    const pro = sub(await load(id), "pro");
+    expect(pro.trialEndsAt).not.toBeNull();
+
+    await t.autumn.customers.advanceTestClock({ customerId: id, frozenTime: (pro.trialEndsAt as number) + DAY });
+    const after = await load(id);
+    expect(sub(after, "pro")).toMatchObject({ status: "active", pastDue: true, currentPeriodStart: pro.trialEndsAt });
+    expect(after.invoices?.map((i) => [i.status, i.total])).toEqual([["open", 29]]);
   });
 });
 

@@ -398,6 +398,8 @@ export const TEST_CARDS = {
   success: "4242424242424242",
   decline: "4000000000000002",
   requiresAction: "4000002760003184",
+  /** Attaches and pays the checkout, but later charges (renewals, trial end) fail: past due. */
+  chargesFail: "4000000000000341",
 } as const;
 
 export type PayOutcome = "processing" | "declined" | "requires_action" | "invalid";
@@ -416,7 +418,7 @@ export function submitCard(ctx: Ctx, sessionId: string, cardNumber: string): Pay
     s.last_error = null;
     return "requires_action";
   }
-  if (digits !== TEST_CARDS.success) {
+  if (digits !== TEST_CARDS.success && digits !== TEST_CARDS.chargesFail) {
     s.last_error = "Your card number is not a sandbox test card. Use 4242 4242 4242 4242.";
     return "invalid";
   }
@@ -440,7 +442,7 @@ export function authenticate(ctx: Ctx, sessionId: string, ok: boolean): PayOutco
 function cardAccepted(ctx: Ctx, s: CheckoutSession, digits: string): void {
   const c = ctx.state.customers[s.customer_id];
   if (!c) throw notFound.customer(s.customer_id);
-  c.payment_method = { brand: "visa", last4: digits.slice(-4), exp: "12/34" };
+  c.payment_method = { brand: "visa", last4: digits.slice(-4), exp: "12/34", ...(digits === TEST_CARDS.chargesFail ? { charges_fail: true } : {}) };
   s.status = "processing";
   s.last_error = null;
   s.settles_at = Date.now() + ctx.settlementDelayMs;
@@ -454,6 +456,7 @@ export function settleCheckouts(ctx: Ctx, realNow = Date.now()): string[] {
     s.status = "complete";
     done.push(s.id);
     const c = ctx.state.customers[s.customer_id];
+    if (c) payOpenInvoices(ctx, c);
     if (!c || !s.attach) continue;
     try {
       const input = s.attach as unknown as AttachInput;
@@ -465,6 +468,17 @@ export function settleCheckouts(ctx: Ctx, realNow = Date.now()): string[] {
     }
   }
   return done;
+}
+
+/** A card that pays is on file again: its open invoices are paid and nothing stays past due (Stripe's retry). */
+function payOpenInvoices(ctx: Ctx, c: CustomerRecord): void {
+  if (!c.payment_method || c.payment_method.charges_fail) return;
+  const open = c.invoices.filter((i) => i.status === "open");
+  if (open.length === 0) return;
+  for (const i of open) i.status = "paid";
+  const late = c.products.filter((p) => p.status === "active" && p.past_due);
+  for (const p of late) p.past_due = false;
+  announce(ctx, c, late.map((cp) => ({ action: "updated" as const, cp, previous: { past_due: true } })), [], "updated");
 }
 
 export function describeSession(ctx: Ctx, s: CheckoutSession): { planName: string; lines: Array<{ description: string; amount: string }>; total: string; trial: string | null } {

@@ -75,7 +75,7 @@ export function checkoutPage(ctx: Ctx, s: CheckoutSession, status = 200): { stat
 <button type="submit">${s.kind === "setup" ? "Save card" : s.total > 0 ? `Pay ${escapeHtml(formatMoney(s.total, s.currency))}` : "Start trial"}</button>
 ${s.last_error ? `<p class="error" role="alert" data-testid="error">${escapeHtml(s.last_error)}</p>` : ""}
 </form>
-<p class="cards">Test cards: <code>${TEST_CARDS.success}</code> succeeds, <code>${TEST_CARDS.decline}</code> is declined, <code>${TEST_CARDS.requiresAction}</code> asks for authentication.</p>
+<p class="cards">Test cards: <code>${TEST_CARDS.success}</code> succeeds, <code>${TEST_CARDS.decline}</code> is declined, <code>${TEST_CARDS.requiresAction}</code> asks for authentication, <code>${TEST_CARDS.chargesFail}</code> pays now but fails later charges (past due).</p>
 </section>`, status);
 }
 

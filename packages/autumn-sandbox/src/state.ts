@@ -81,7 +81,8 @@ export interface CustomerRecord {
   created_at: number;
   /** Per-customer test clock: added on top of the global clock. */
   clock_offset_ms: number;
-  payment_method: { brand: string; last4: string; exp: string } | null;
+  /** `charges_fail`: Stripe's 4000 0000 0000 0341, saved and paid at checkout, but every later charge fails. */
+  payment_method: { brand: string; last4: string; exp: string; charges_fail?: boolean } | null;
   products: CustomerProduct[];
   grants: Grant[];
   invoices: Invoice[];

@@ -98,6 +98,22 @@ export function chargeInvoice(ctx: Ctx, customer: CustomerRecord, planIds: strin
   return invoice;
 }
 
+/**
+ * An off-session charge for `cp` (trial end, renewal, scheduled switch): paid
+ * from the card on file; with no card, or one whose charges fail (test card
+ * 4000 0000 0000 0341), the subscription goes past due and a card that was
+ * tried leaves its invoice open.
+ */
+export function chargeOnFile(ctx: Ctx, customer: CustomerRecord, cp: CustomerProduct, plan: StoredPlan, description: string, at: number): void {
+  const card = customer.payment_method;
+  if (card && !card.charges_fail) {
+    chargeInvoice(ctx, customer, [plan.id], priceIn(plan, cp.currency), cp.currency, description, at);
+    return;
+  }
+  cp.past_due = true;
+  if (card) chargeInvoice(ctx, customer, [plan.id], priceIn(plan, cp.currency), cp.currency, description, at).status = "open";
+}
+
 export function priceIn(plan: StoredPlan, currency: string): number {
   if (!plan.price) return 0;
   return amountIn(plan.price, currency) ?? plan.price.amount;
@@ -248,7 +264,7 @@ export function expireProduct(ctx: Ctx, customer: CustomerRecord, cp: CustomerPr
       .filter((c) => c.cp !== next));
     const activated = changes[changes.length - 1]?.cp;
     if (activated && plan.price && next.billed && activated.trial_ends_at === null) {
-      chargeInvoice(ctx, customer, [plan.id], priceIn(plan, next.currency), next.currency, `${plan.name} (scheduled change)`, at);
+      chargeOnFile(ctx, customer, activated, plan, `${plan.name} (scheduled change)`, at);
     }
     return changes;
   }
@@ -288,24 +304,21 @@ export function settle(ctx: Ctx, customer: CustomerRecord): boolean {
       const prev = renderSubscriptionChange(cp);
       cp.current_period_start = at;
       cp.current_period_end = plan.price ? addIntervals(at, plan.price.interval as Interval, plan.price.interval_count ?? 1) : null;
-      if (cp.billed) {
-        if (customer.payment_method) chargeInvoice(ctx, customer, [plan.id], priceIn(plan, cp.currency), cp.currency, `${plan.name} (trial converted)`, at);
-        else cp.past_due = true;
-      }
-      announce(ctx, customer, [{ action: "updated", cp, previous: { trial_ends_at: prev.trial_ends_at, current_period_end: prev.current_period_end } }], ["trial_ended"], "renew");
+      if (cp.billed) chargeOnFile(ctx, customer, cp, plan, `${plan.name} (trial converted)`, at);
+      const previous = { trial_ends_at: prev.trial_ends_at, current_period_end: prev.current_period_end, ...(cp.past_due !== prev.past_due ? { past_due: prev.past_due } : {}) };
+      announce(ctx, customer, [{ action: "updated", cp, previous }], ["trial_ended"], "renew");
     } else if (kind === "period_end") {
       if (cp.canceled_at !== null || (cp.expires_at !== null && cp.expires_at <= at)) {
         announce(ctx, customer, expireProduct(ctx, customer, cp, at), ["phase_changed"], "expired");
         continue;
       }
       const plan = planVersion(ctx.state, cp.plan_id, cp.version);
-      const prev = { current_period_start: cp.current_period_start, current_period_end: cp.current_period_end };
+      const prev: Record<string, unknown> = { current_period_start: cp.current_period_start, current_period_end: cp.current_period_end };
+      const wasPastDue = cp.past_due;
       cp.current_period_start = at;
       cp.current_period_end = plan.price ? addIntervals(at, plan.price.interval as Interval, plan.price.interval_count ?? 1) : null;
-      if (cp.billed && plan.price) {
-        if (customer.payment_method) chargeInvoice(ctx, customer, [plan.id], priceIn(plan, cp.currency), cp.currency, `${plan.name} (renewal)`, at);
-        else cp.past_due = true;
-      }
+      if (cp.billed && plan.price) chargeOnFile(ctx, customer, cp, plan, `${plan.name} (renewal)`, at);
+      if (cp.past_due !== wasPastDue) prev.past_due = wasPastDue;
       announce(ctx, customer, [{ action: "updated", cp, previous: prev }], ["phase_changed"], "renew");
     } else {
       // an expiring purchase or add-on
