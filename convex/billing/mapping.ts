@@ -183,6 +183,9 @@ export function historyBetween(prev: CustomerRow | null, next: CustomerRow, now:
   };
   const before = new Map((prev?.subscriptions ?? []).map((s) => [s.subscriptionId, s]));
   const after = new Map(next.subscriptions.map((s) => [s.subscriptionId, s]));
+  // A downgrade sets canceled_at on the current plan and adds the target as
+  // "scheduled": that is one event, a scheduled switch, not a cancellation.
+  const switchScheduled = next.subscriptions.some((s) => s.status === "scheduled" && !s.addOn && !before.has(s.subscriptionId));
   for (const s of next.subscriptions) {
     const old = before.get(s.subscriptionId);
     if (!old) {
@@ -190,7 +193,7 @@ export function historyBetween(prev: CustomerRow | null, next: CustomerRow, now:
       continue;
     }
     if (old.status === "scheduled" && s.status === "active") push(s.planId, s.planName, "activated");
-    if (old.canceledAt === null && s.canceledAt !== null) push(s.planId, s.planName, "canceled");
+    if (old.canceledAt === null && s.canceledAt !== null && !(switchScheduled && !s.addOn)) push(s.planId, s.planName, "canceled");
     if (old.canceledAt !== null && s.canceledAt === null) push(s.planId, s.planName, "uncanceled");
     if (old.trialEndsAt !== null && old.trialEndsAt > old.startedAt && (old.currentPeriodEnd === old.trialEndsAt) && s.currentPeriodEnd !== s.trialEndsAt) {
       push(s.planId, s.planName, "trial_converted");
@@ -200,11 +203,12 @@ export function historyBetween(prev: CustomerRow | null, next: CustomerRow, now:
   for (const s of prev?.subscriptions ?? []) {
     if (after.has(s.subscriptionId)) continue;
     // A scheduled change taking effect may come back as a new subscription of
-    // the same plan (the sandbox does this): that is the "activated" above,
-    // not an expiry.
-    const tookEffect = s.status === "scheduled" &&
-      next.subscriptions.some((n) => n.planId === s.planId && n.status === "active" && !before.has(n.subscriptionId));
-    if (!tookEffect) push(s.planId, s.planName, "expired");
+    // the same plan (the sandbox does this): that is the "activated" above.
+    // A scheduled plan that disappears without starting was dropped ("keep
+    // current plan"): the current plan's "uncanceled" says so; it never ran,
+    // so it did not expire.
+    if (s.status === "scheduled") continue;
+    push(s.planId, s.planName, "expired");
   }
   return out;
 }

@@ -285,7 +285,7 @@ describe("syncCustomer", () => {
     expect(shown.map((h) => h.at)).toEqual([...shown.map((h) => h.at)].sort((x, y) => y - x));
   });
 
-  it("a scheduled downgrade records canceled + scheduled, then activated + expired when it takes effect", async () => {
+  it("a scheduled downgrade records the switch as scheduled (not a cancel), then activated + expired when it takes effect", async () => {
     const id = "org_downgrade_history";
     await syncCustomer(id);
     await b.autumn.autumn.billing.attach({ customerId: id, planId: "team", noBillingChanges: true });
@@ -293,11 +293,18 @@ describe("syncCustomer", () => {
     expect(await history(id)).toEqual([["free", "activated"], ["team", "activated"], ["free", "expired"]]);
     await b.autumn.autumn.billing.attach({ customerId: id, planId: "pro", noBillingChanges: true });
     await syncCustomer(id);
-    expect((await history(id)).slice(3)).toEqual([["team", "canceled"], ["pro", "scheduled"]]);
+    expect((await history(id)).slice(3)).toEqual([["pro", "scheduled"]]);
+    // "Keep current plan" drops the switch: team is uncanceled; pro never ran, so it did not expire.
+    await b.autumn.autumn.billing.update({ customerId: id, planId: "team", cancelAction: "uncancel" });
+    await syncCustomer(id);
+    expect((await history(id)).slice(4)).toEqual([["team", "uncanceled"]]);
+    await b.autumn.autumn.billing.attach({ customerId: id, planId: "pro", noBillingChanges: true });
+    await syncCustomer(id);
+    expect((await history(id)).slice(5)).toEqual([["pro", "scheduled"]]);
     await b.autumn.control("/sandbox/clock/advance", { ms: 40 * DAY, customer_id: id });
     await syncCustomer(id);
     // Not "pro expired": the scheduled pro started, it did not end.
-    expect((await history(id)).slice(5)).toEqual([["pro", "activated"], ["team", "expired"]]);
+    expect((await history(id)).slice(6)).toEqual([["pro", "activated"], ["team", "expired"]]);
   });
 
   it("an older snapshot applied after a newer one is ignored", async () => {
