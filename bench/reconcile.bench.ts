@@ -25,7 +25,8 @@ import { DEFAULT_PAGE_DELAY_MS, MIN_LIST_INTERVAL_MS, ORG_PAGE_SIZE } from "../c
 import { startBillingTest, type BillingTest } from "../convex/billing/testing.helpers";
 import { modules } from "../convex/test.setup";
 import { createCustomer } from "../packages/autumn-sandbox/src/customers";
-import { instrument, progress, resetCalls, sandboxCalls, sleep, total, writeResult, type FunctionRun } from "./lib";
+import { instrumentModules as instrument, type FunctionRun } from "../convex/billing/testing.helpers";
+import { progress, resetCalls, sandboxCalls, sleep, total, writeResult } from "./lib";
 
 const SIZES = (process.env.BENCH_RECONCILE_SIZES ?? "1000,10000").split(",").map(Number);
 const PAGE_SIZE = 1_000;

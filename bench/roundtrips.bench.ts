@@ -13,7 +13,8 @@ import { CUSTOMER_EXPAND } from "../convex/billing/sync";
 import { SITE, startBillingTest, type BillingTest, type TestUser } from "../convex/billing/testing.helpers";
 import { modules } from "../convex/test.setup";
 import { payCheckout } from "../packages/autumn-sandbox/src/testing";
-import { callsNow, countCalls, instrument, progress, total, writeResult, type Calls, type FunctionRun } from "./lib";
+import { instrumentModules as instrument, type FunctionRun } from "../convex/billing/testing.helpers";
+import { callsNow, countCalls, progress, total, writeResult, type Calls } from "./lib";
 
 let b: BillingTest;
 let owner: TestUser;

@@ -11,7 +11,7 @@ import crons from "../crons";
 import { modules } from "../test.setup";
 import { customerToRow } from "./mapping";
 import { ORG_PAGE_SIZE, WRITE_BATCH } from "./reconcile";
-import { startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+import { instrumentModules, startBillingTest, type BillingTest, type FunctionRun, type TestUser } from "./testing.helpers";
 
 const BULK = 3_000;
 /** Bulk customers that also get a cache row (as organizations with billing would): full write batches. */
@@ -23,46 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ── instrumentation: count every function run; measure each transaction ────
 
-interface FunctionRun { fn: string; kind: "query" | "mutation" | "action"; written: number; read: number; ms: number }
 const runs: FunctionRun[] = [];
-
-interface Registered {
-  _handler: (ctx: unknown, args: unknown) => Promise<unknown>;
-  isQuery?: boolean;
-  isMutation?: boolean;
-  isAction?: boolean;
-}
-interface MetricsCtx { meta: { getTransactionMetrics(): Promise<{ documentsWritten: { used: number }; documentsRead: { used: number } }> } }
-
-function instrument(map: typeof modules): typeof modules {
-  return Object.fromEntries(Object.entries(map).map(([path, load]) => [path, async () => {
-    const mod = (await load()) as Record<string, unknown>;
-    if (!path.startsWith("./billing/")) return mod;
-    const out: Record<string, unknown> = { ...mod };
-    for (const [name, value] of Object.entries(mod)) {
-      if (typeof value !== "function" || !("_handler" in value)) continue;
-      const f = value as unknown as Registered;
-      const kind = f.isAction ? "action" : f.isMutation ? "mutation" : "query";
-      const fn = `${path.slice(2).replace(/\.ts$/, "")}:${name}`;
-      out[name] = {
-        ...f,
-        _handler: async (ctx: unknown, args: unknown) => {
-          const t0 = Date.now();
-          const result = await f._handler(ctx, args);
-          const ms = Date.now() - t0;
-          if (kind === "action") {
-            runs.push({ fn, kind, written: 0, read: 0, ms });
-          } else {
-            const m = await (ctx as MetricsCtx).meta.getTransactionMetrics();
-            runs.push({ fn, kind, written: m.documentsWritten.used, read: m.documentsRead.used, ms });
-          }
-          return result;
-        },
-      };
-    }
-    return out;
-  }]));
-}
 
 const count = (fn: string) => runs.filter((r) => r.fn === fn).length;
 
@@ -118,7 +79,7 @@ async function createBulkCustomers(n: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  b = await startBillingTest({ transactionLimits: LIMITS, modules: instrument(modules) });
+  b = await startBillingTest({ transactionLimits: LIMITS, modules: instrumentModules(modules, runs) });
   await b.t.action(internal.billing.sync.syncPlans, {});
   owner = await b.signUp("rita@example.com", "Rita Reconcile");
   usageOrg = await b.createOrg(owner, "Usage Co");

@@ -130,3 +130,61 @@ export async function errorData(p: Promise<unknown>): Promise<Record<string, unk
   }
   throw new Error("expected the call to fail");
 }
+
+// ── Convex function runs, counted and measured ─────────────────────────────
+
+export interface FunctionRun { fn: string; kind: "query" | "mutation" | "action"; written: number; read: number; ms: number }
+
+interface Registered {
+  _handler: (ctx: unknown, args: unknown) => Promise<unknown>;
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+}
+interface MetricsCtx { meta: { getTransactionMetrics(): Promise<{ documentsWritten: { used: number }; documentsRead: { used: number } }> } }
+
+export interface InstrumentOptions {
+  /** Module paths (as in the glob, e.g. "./billing/") whose functions are counted. */
+  prefixes?: string[];
+  /** Called before a function's handler runs (e.g. to snapshot counters when the work starts). */
+  before?: (fn: string) => void;
+}
+
+/**
+ * A copy of the app's module map whose functions record every run (kind,
+ * duration, and for queries/mutations the documents read and written in that
+ * transaction, from convex-test's transaction metrics) into `runs`. Used by
+ * the reconcile test and the benchmarks to prove per-function limits.
+ */
+export function instrumentModules(map: typeof modules, runs: FunctionRun[], opts: InstrumentOptions = {}): typeof modules {
+  const prefixes = opts.prefixes ?? ["./billing/"];
+  return Object.fromEntries(Object.entries(map).map(([path, load]) => [path, async () => {
+    const mod = (await load()) as Record<string, unknown>;
+    if (!prefixes.some((p) => path.startsWith(p))) return mod;
+    const out: Record<string, unknown> = { ...mod };
+    for (const [name, value] of Object.entries(mod)) {
+      if (typeof value !== "function" || !("_handler" in value)) continue;
+      const f = value as unknown as Registered;
+      const kind = f.isAction ? "action" : f.isMutation ? "mutation" : "query";
+      const fn = `${path.slice(2).replace(/\.ts$/, "")}:${name}`;
+      out[name] = {
+        ...f,
+        _handler: async (ctx: unknown, args: unknown) => {
+          opts.before?.(fn);
+          const t0 = performance.now();
+          const result = await f._handler(ctx, args);
+          const ms = performance.now() - t0;
+          if (kind === "action") {
+            runs.push({ fn, kind, written: 0, read: 0, ms });
+          } else {
+            const m = await (ctx as MetricsCtx).meta.getTransactionMetrics();
+            runs.push({ fn, kind, written: m.documentsWritten.used, read: m.documentsRead.used, ms });
+          }
+          return result;
+        },
+      };
+    }
+    return out;
+  }]));
+}
+
