@@ -519,3 +519,24 @@ describe("billing portal", () => {
     expect(html).toContain("Free");
   });
 });
+
+describe("Autumn round trips of a checkout", () => {
+  it("with a card on file: one attach plus the read-back — no provisioning call first", async () => {
+    const orgId = await newOrg("Lean Co");
+    await cardOnFile(orgId);
+    await b.autumn.control("/sandbox/stats/reset");
+    expect(await asOwner(orgId).action(api.billing.purchase.checkout, { planId: "team", successUrl: "/billing/success" }))
+      .toEqual({ status: "activated" });
+    expect(await sandboxCalls()).toEqual({ "billing.attach": 1, "customers.get_or_create": 1 });
+  });
+
+  it("an org whose Autumn customer is gone is provisioned inside the checkout, with the owner's fingerprint", async () => {
+    const orgId = await newOrg("Vanished Co");
+    await b.autumn.autumn.customers.delete({ customerId: orgId });
+    const result = await asOwner(orgId).action(api.billing.purchase.checkout, { planId: "team", successUrl: "/billing/success" });
+    expect(result.status).toBe("redirect");
+    const customer = await b.autumn.autumn.customers.get({ customerId: orgId });
+    expect(customer.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(customer.subscriptions.map((s) => s.planId)).toEqual(["free"]);
+  });
+});

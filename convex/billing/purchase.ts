@@ -9,7 +9,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
-import { billingError } from "./errors";
+import { billingError, billingErrorCode } from "./errors";
 import { ownerAction } from "./functions";
 import { ownerCustomerData } from "./provisioning";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
@@ -48,9 +48,21 @@ async function requirePlan(ctx: ActionCtx, planId: string): Promise<PlanRow> {
   return plan;
 }
 
-/** The org's Autumn customer exists (lazy provisioning) and carries the owner's trial fingerprint. */
-async function ensureCustomer(ctx: ActionCtx, organizationId: string): Promise<void> {
-  await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
+/**
+ * Run an Autumn call for the org's customer. Orgs are provisioned when they
+ * are created, so the customer normally exists and this is one call; only
+ * when Autumn answers CUSTOMER_NOT_FOUND (provisioning failed, or the
+ * customer was deleted) is it created lazily, with the owner's trial
+ * fingerprint, and the call made again.
+ */
+async function withCustomer<T>(ctx: ActionCtx, organizationId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (billingErrorCode(err) !== "CUSTOMER_NOT_FOUND") throw err;
+    await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
+    return call();
+  }
 }
 
 /** Re-read the customer into the cache right after a write (no waiting for a webhook). */
@@ -99,8 +111,8 @@ export const previewCheckout = ownerAction({
   handler: async (ctx, { planId }) => {
     const orgId = ctx.viewer.organizationId;
     const plan = await requirePlan(ctx, planId);
-    await ensureCustomer(ctx, orgId);
-    const p = await callAutumn("billing.preview_attach", (c, o) => c.billing.previewAttach({ customerId: orgId, planId }, o));
+    const p = await withCustomer(ctx, orgId, () =>
+      callAutumn("billing.preview_attach", (c, o) => c.billing.previewAttach({ customerId: orgId, planId }, o)));
     const { action, effectiveAt } = describePreview(plan, p);
     return {
       planId,
@@ -127,15 +139,13 @@ type CheckoutResult = Infer<typeof checkoutResult>;
 
 async function attach(ctx: ActionCtx, organizationId: string, plan: PlanRow, successUrl: string): Promise<CheckoutResult> {
   const returnTo = safeRedirect(successUrl);
-  await ensureCustomer(ctx, organizationId);
   // Attaching the current plan while it is canceling (or a downgrade is
   // scheduled) is Autumn's "keep current plan": an uncancel, not a purchase.
   const before: Subscription[] = await ctx.runQuery(internal.billing.catalog.customerSubscriptions, { organizationId });
   const pendingChange = !plan.addOn && before.some((s) => s.planId === plan.planId && s.status === "active"
     && (s.canceledAt !== null || before.some((o) => o.status === "scheduled" && !o.addOn)));
-  const result = await callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId: plan.planId, successUrl: returnTo }, o), {
-    write: true,
-  });
+  const result = await withCustomer(ctx, organizationId, () =>
+    callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId: plan.planId, successUrl: returnTo }, o), { write: true }));
   if (result.paymentUrl) {
     await ctx.runMutation(internal.billing.watcher.startWatcher, { organizationId, planId: plan.planId });
     return { status: "redirect" as const, paymentUrl: result.paymentUrl };
@@ -202,8 +212,8 @@ export const openBillingPortal = ownerAction({
   handler: async (ctx, { returnUrl }) => {
     const orgId = ctx.viewer.organizationId;
     const returnTo = safeRedirect(returnUrl);
-    await ensureCustomer(ctx, orgId);
-    const { url } = await callAutumn("billing.open_customer_portal", (c, o) => c.billing.openCustomerPortal({ customerId: orgId, returnUrl: returnTo }, o), { write: true });
+    const { url } = await withCustomer(ctx, orgId, () =>
+      callAutumn("billing.open_customer_portal", (c, o) => c.billing.openCustomerPortal({ customerId: orgId, returnUrl: returnTo }, o), { write: true }));
     return { url };
   },
 });
