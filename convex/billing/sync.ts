@@ -49,11 +49,7 @@ export async function runPlanSync(ctx: ActionCtx): Promise<PlanSyncResult> {
       callAutumn("plans.list", (c, o) => c.plans.list({ includeArchived: true }, o)),
     ]);
   } catch (err) {
-    const error = describe(err);
-    await ctx.runMutation(internal.billing.sync.recordPlanSync, {
-      kind: "plans", startedAt, finishedAt: Date.now(), ok: false, error: { ...error, at: Date.now() }, features: 0, plans: 0, pruned: 0,
-    });
-    return { ok: false, features: 0, plans: 0, pruned: 0, error };
+    return planSyncFailed(ctx, startedAt, err, { features: 0, plans: 0 });
   }
   const features = featureList.list.map((f) => featureToRow(f, startedAt));
   const byId = new Map<string, FeatureRow>(features.map((f) => [f.featureId, f]));
@@ -63,12 +59,17 @@ export async function runPlanSync(ctx: ActionCtx): Promise<PlanSyncResult> {
     return { ok: true, features: features.length, plans: plans.length, pruned, error: null };
   } catch (err) {
     // The write was rejected (e.g. a limit): nothing changed; say so in the run log.
-    const error = describe(err);
-    await ctx.runMutation(internal.billing.sync.recordPlanSync, {
-      kind: "plans", startedAt, finishedAt: Date.now(), ok: false, error: { ...error, at: Date.now() }, features: features.length, plans: plans.length, pruned: 0,
-    });
-    return { ok: false, features: 0, plans: 0, pruned: 0, error };
+    return planSyncFailed(ctx, startedAt, err, { features: features.length, plans: plans.length });
   }
+}
+
+/** Record a failed catalog sync in the run log (what was fetched, nothing pruned) and report it. */
+async function planSyncFailed(ctx: ActionCtx, startedAt: number, err: unknown, fetched: { features: number; plans: number }): Promise<PlanSyncResult> {
+  const error = describe(err);
+  await ctx.runMutation(internal.billing.sync.recordPlanSync, {
+    kind: "plans", startedAt, finishedAt: Date.now(), ok: false, error: { ...error, at: Date.now() }, ...fetched, pruned: 0,
+  });
+  return { ok: false, features: 0, plans: 0, pruned: 0, error };
 }
 
 export const syncPlans = internalAction({ args: {}, returns: planSyncResult, handler: (ctx) => runPlanSync(ctx) });
