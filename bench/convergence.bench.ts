@@ -11,11 +11,9 @@
 // A payment that settles after the first tick waits for the next one; that
 // case is computed from the watcher's schedule (WATCH_BACKOFF_MS), not waited for.
 import { Buffer } from "node:buffer";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { expect, it } from "vitest";
 import { api, internal } from "../convex/_generated/api";
-import { startBillingTest, type BillingTest, type TestUser } from "../convex/billing/testing.helpers";
+import { startBillingTest, startWebhookBridge, type BillingTest, type TestUser } from "../convex/billing/testing.helpers";
 import { WATCH_BACKOFF_MS } from "../convex/billing/watcher";
 import { WEBHOOK_SYNC_DELAY_MS } from "../convex/billing/webhook";
 import { payCheckout } from "../packages/autumn-sandbox/src/testing";
@@ -26,24 +24,6 @@ const RUNS = 3;
 
 let b: BillingTest;
 let owner: TestUser;
-
-function startBridge(): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [k, value] of Object.entries(req.headers)) {
-        if (typeof value === "string" && (k.startsWith("svix-") || k === "content-type")) headers[k] = value;
-      }
-      void b.t.fetch(req.url ?? "/", { method: req.method ?? "POST", headers, body: Buffer.concat(chunks).toString("utf8") })
-        .then(async (r) => { res.writeHead(r.status, { "content-type": "application/json" }); res.end(await r.text()); })
-        .catch((err: unknown) => { res.writeHead(500); res.end(String(err)); });
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () =>
-    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/autumn-webhook` })));
-}
 
 async function newOrg(name: string): Promise<string> {
   const orgId = await b.createOrg(owner, name);
@@ -84,7 +64,7 @@ async function settleAndWait(orgId: string, timeoutMs = 15_000): Promise<number>
 it("convergence after a payment settles", async () => {
   b = await startBillingTest();
   process.env.AUTUMN_WEBHOOK_SECRET = SECRET;
-  const bridge = await startBridge();
+  const bridge = await startWebhookBridge(b.t);
   try {
     await b.t.action(internal.billing.sync.syncPlans, {});
     owner = await b.signUp("cora@example.com", "Cora Converge");
@@ -121,7 +101,7 @@ it("convergence after a payment settles", async () => {
       watchBackoffMs: [...WATCH_BACKOFF_MS],
     });
   } finally {
-    await new Promise<void>((resolve) => bridge.server.close(() => resolve()));
+    await bridge.close();
     delete process.env.AUTUMN_WEBHOOK_SECRET;
     await b.close();
   }

@@ -3,6 +3,8 @@
 // better-auth's real HTTP routes (sign-up, create org, invite + accept), and
 // Autumn is the local sandbox on 127.0.0.1 reached by the real autumn-js
 // client inside convex-test actions. Nothing is mocked.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
@@ -188,3 +190,32 @@ export function instrumentModules(map: typeof modules, runs: FunctionRun[], opts
   }]));
 }
 
+
+// ── a public URL for the app's webhook route ────────────────────────────────
+
+/**
+ * What a deployment's public URL would be: a loopback HTTP server that
+ * forwards each request (method, Svix headers, raw body untouched) into
+ * convex-test's router, so the sandbox can deliver real signed webhooks to
+ * `/autumn-webhook`.
+ */
+export async function startWebhookBridge(t: ConvexTest): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers: Record<string, string> = {};
+      for (const [k, value] of Object.entries(req.headers)) {
+        if (typeof value === "string" && (k.startsWith("svix-") || k === "content-type")) headers[k] = value;
+      }
+      void t.fetch(req.url ?? "/", { method: req.method ?? "POST", headers, body: Buffer.concat(chunks).toString("utf8") })
+        .then(async (r) => { res.writeHead(r.status, { "content-type": "application/json" }); res.end(await r.text()); })
+        .catch((err: unknown) => { res.writeHead(500); res.end(String(err)); });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/autumn-webhook`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -5,14 +5,12 @@
 // (through a small node:http bridge into convex-test); the others sign their
 // own requests with svix's Webhook.sign. Nothing is mocked.
 import { Buffer } from "node:buffer";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Webhook } from "svix";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import crons from "../crons";
-import { startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+import { startBillingTest, startWebhookBridge, type BillingTest, type TestUser } from "./testing.helpers";
 import { WEBHOOK_PRUNE_BATCH } from "./webhook";
 
 const SECRET = `whsec_${btoa("autumn-webhook-test-secret-0123456789")}`;
@@ -23,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let b: BillingTest;
 let owner: TestUser;
 let orgId: string;
-let bridge: Server;
+let bridge: { url: string; close(): Promise<void> };
 let bridgeUrl: string;
 
 beforeAll(async () => {
@@ -34,26 +32,12 @@ beforeAll(async () => {
   orgId = await b.createOrg(owner, "Hooked Co");
   await b.drainScheduled();
 
-  // The bridge: what a deployment's public URL would be. It forwards the raw
-  // request (method, headers, body bytes untouched) into convex-test's router.
-  bridge = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [k, value] of Object.entries(req.headers)) {
-        if (typeof value === "string" && (k.startsWith("svix-") || k === "content-type")) headers[k] = value;
-      }
-      void b.t.fetch(req.url ?? "/", { method: req.method ?? "POST", headers, body: Buffer.concat(chunks).toString("utf8") })
-        .then(async (r) => { res.writeHead(r.status, { "content-type": "application/json" }); res.end(await r.text()); })
-        .catch((err: unknown) => { res.writeHead(500); res.end(String(err)); });
-    });
-  });
-  await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
-  bridgeUrl = `http://127.0.0.1:${(bridge.address() as AddressInfo).port}/autumn-webhook`;
+  // The sandbox delivers real signed webhooks to this URL (see startWebhookBridge).
+  bridge = await startWebhookBridge(b.t);
+  bridgeUrl = bridge.url;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => bridge.close(() => resolve()));
+  await bridge.close();
   await b.close();
 });
 afterEach(() => { process.env.AUTUMN_WEBHOOK_SECRET = SECRET; });
