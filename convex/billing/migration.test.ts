@@ -5,9 +5,8 @@
 // refuses everyone but global admins before talking to Autumn.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
-import { billingErrorCode } from "./errors";
 import { MAX_IMPORT_BATCH } from "./migration";
-import { ADMIN_EMAIL, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+import { errorCode, ADMIN_EMAIL, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
 
 let b: BillingTest;
 let root: TestUser;
@@ -36,17 +35,7 @@ afterAll(async () => { await b?.close(); });
 const importAs = (who: TestUser | null, entries: Array<{ organizationId: string; planId: string }>) =>
   (who ? b.as(who, who === root ? null : orgs.pro) : b.t).action(api.billing.migration.adminImportCustomers, { entries });
 const billingOf = async (orgId: string) => (await b.as(root, null).query(api.billing.admin.adminGetOrgBilling, { organizationId: orgId })).billing;
-async function sandboxCalls(): Promise<Record<string, number>> {
-  return ((await b.autumn.control("/sandbox/stats", undefined, "GET")) as { calls: Record<string, number> }).calls;
-}
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return billingErrorCode(err) ?? `untyped: ${String(err)}`;
-  }
-  throw new Error("expected the call to fail");
-}
+const sandboxCalls = (): Promise<Record<string, number>> => b.autumnCalls();
 
 describe("adminImportCustomers", () => {
   it("attaches each org's plan without charging, caches it, and reports unknown orgs and plans as failed", async () => {

@@ -14,7 +14,7 @@ import { api, internal } from "../_generated/api";
 import { payCheckout } from "../../packages/autumn-sandbox/src/testing";
 import { billingErrorCode } from "./errors";
 import { safeRedirect } from "./purchase";
-import { SITE, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+import { errorCode, SITE, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
 import { WATCH_BACKOFF_MS } from "./watcher";
 
 const DAY = 86_400_000;
@@ -56,22 +56,12 @@ const billingOf = async (orgId: string, by: TestUser = owner) => (await asOwner(
 const syncOrg = async (orgId: string): Promise<void> => {
   expect(await b.t.action(internal.billing.sync.syncCustomer, { organizationId: orgId })).toEqual({ ok: true, error: null });
 };
-async function sandboxCalls(): Promise<Record<string, number>> {
-  return ((await b.autumn.control("/sandbox/stats", undefined, "GET")) as { calls: Record<string, number> }).calls;
-}
+const sandboxCalls = (): Promise<Record<string, number>> => b.autumnCalls();
 /** Put a card on file through the sandbox's hosted setup page (later attaches are immediate). */
 async function cardOnFile(orgId: string): Promise<void> {
   const { url } = await b.autumn.autumn.billing.setupPayment({ customerId: orgId, successUrl: `${SITE}/billing` });
   expect((await payCheckout(url, CARD_OK)).status).toBe(303);
   await b.autumn.control("/sandbox/checkouts/settle");
-}
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return billingErrorCode(err) ?? `untyped: ${String(err)}`;
-  }
-  throw new Error("expected the call to fail");
 }
 
 interface TickArgs { organizationId: string; planId: string; attempt: number }

@@ -13,6 +13,7 @@ import authSchema from "../betterAuth/schema";
 import { authModules, modules } from "../test.setup";
 import { startTestSandbox, type TestSandbox } from "../../packages/autumn-sandbox/src/testing";
 import type { OrgRole } from "../authPlugins";
+import { billingErrorCode } from "./errors";
 
 export const SITE = "http://127.0.0.1:3211";
 export const ADMIN_EMAIL = "root@example.com";
@@ -51,6 +52,8 @@ export interface BillingTest {
   createProvisionedOrg(owner: TestUser, name: string): Promise<string>;
   /** Pull the sandbox's catalog into the cache (what "Sync from Autumn" does). */
   syncCatalog(): Promise<void>;
+  /** Autumn calls per route the sandbox has counted (reset with autumn.control("/sandbox/stats/reset")). */
+  autumnCalls(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -116,6 +119,9 @@ export async function startBillingTest(opts: BillingTestOptions = {}): Promise<B
     },
     async syncCatalog() {
       await t.action(makeFunctionReference<"action">("billing/sync:syncPlans"), {});
+    },
+    async autumnCalls() {
+      return ((await autumn.control("/sandbox/stats", undefined, "GET")) as { calls: Record<string, number> }).calls;
     },
     close: () => autumn.close(),
   };
@@ -218,4 +224,14 @@ export async function startWebhookBridge(t: ConvexTest): Promise<{ url: string; 
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/autumn-webhook`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The typed billing code a call fails with (`untyped: …` for anything else); fails the test if the call succeeds. */
+export async function errorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return billingErrorCode(err) ?? `untyped: ${String(err)}`;
+  }
+  throw new Error("expected the call to fail");
 }
