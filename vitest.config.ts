@@ -22,6 +22,8 @@ export default defineConfig({
           name: "convex",
           include: ["convex/**/*.test.ts"],
           environment: "edge-runtime",
+          // Autumn calls fail with the Convex runtime's error shapes, not Node's.
+          setupFiles: ["convex/test.runtime.ts"],
           testTimeout: 30_000,
         },
       },

@@ -4,9 +4,10 @@
 // behaviour and the mapping of Autumn's errors to typed billing codes.
 import { ConvexError } from "convex/values";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ResponseValidationError, type Autumn } from "autumn-js";
+import { RequestAbortedError, RequestTimeoutError, ResponseValidationError, UnexpectedClientError, ConnectionError, type Autumn } from "autumn-js";
 import { startTestSandbox, type TestSandbox } from "../../packages/autumn-sandbox/src/testing";
-import { autumnConfig, backoffMs, callAutumn, createAutumn, MAX_BACKOFF_MS, parseRetryAfter, SANDBOX_DEFAULT_URL } from "./autumn";
+import { autumnConfig, backoffMs, callAutumn, createAutumn, MAX_BACKOFF_MS, parseRetryAfter } from "./autumn";
+import { convexRuntimeFetch, nativeFetch } from "./runtimeFetch.helpers";
 import { billingErrorCode, type BillingErrorData } from "./errors";
 
 let t: TestSandbox;
@@ -51,24 +52,129 @@ async function remaining(customerId: string, featureId = "standard_messages"): P
   return c.balances[featureId]?.remaining;
 }
 
-describe("autumnConfig precedence", () => {
+describe("autumnConfig: explicit or refused", () => {
   const cases: Array<[string, Record<string, string>, { secretKey: string; serverURL: string | undefined; mode: "sandbox" | "autumn" }]> = [
-    ["nothing set → local sandbox", {}, { secretKey: "am_sk_test_local", serverURL: SANDBOX_DEFAULT_URL, mode: "sandbox" }],
-    ["sandbox URL only", { AUTUMN_SANDBOX_URL: "http://127.0.0.1:9999" }, { secretKey: "am_sk_test_local", serverURL: "http://127.0.0.1:9999", mode: "sandbox" }],
-    ["sandbox URL wins over a real key and API URL", { AUTUMN_SANDBOX_URL: "http://h:1", AUTUMN_SECRET_KEY: "am_sk_test_abc", AUTUMN_API_URL: "https://x" }, { secretKey: "am_sk_test_abc", serverURL: "http://h:1", mode: "sandbox" }],
-    ["real key → real Autumn (SDK default URL)", { AUTUMN_SECRET_KEY: "am_sk_live_abc" }, { secretKey: "am_sk_live_abc", serverURL: undefined, mode: "autumn" }],
+    ["sandbox URL + test key → that sandbox", { AUTUMN_SANDBOX_URL: "http://127.0.0.1:9999", AUTUMN_SECRET_KEY: "am_sk_test_local" }, { secretKey: "am_sk_test_local", serverURL: "http://127.0.0.1:9999", mode: "sandbox" }],
+    ["live key → real Autumn (SDK default URL)", { AUTUMN_SECRET_KEY: "am_sk_live_abc" }, { secretKey: "am_sk_live_abc", serverURL: undefined, mode: "autumn" }],
+    ["test key → real Autumn (SDK default URL)", { AUTUMN_SECRET_KEY: "am_sk_test_abc" }, { secretKey: "am_sk_test_abc", serverURL: undefined, mode: "autumn" }],
     ["real key + API URL", { AUTUMN_SECRET_KEY: "am_sk_test_abc", AUTUMN_API_URL: "https://proxy.example" }, { secretKey: "am_sk_test_abc", serverURL: "https://proxy.example", mode: "autumn" }],
-    ["API URL without a key is ignored", { AUTUMN_API_URL: "https://proxy.example" }, { secretKey: "am_sk_test_local", serverURL: SANDBOX_DEFAULT_URL, mode: "sandbox" }],
-    ["empty values count as unset", { AUTUMN_SANDBOX_URL: "", AUTUMN_SECRET_KEY: " " }, { secretKey: "am_sk_test_local", serverURL: SANDBOX_DEFAULT_URL, mode: "sandbox" }],
+    ["empty sandbox URL counts as unset", { AUTUMN_SANDBOX_URL: " ", AUTUMN_SECRET_KEY: "am_sk_test_abc" }, { secretKey: "am_sk_test_abc", serverURL: undefined, mode: "autumn" }],
   ];
   it.each(cases)("%s", (_name, env, expected) => {
     expect(autumnConfig(env)).toEqual({ ...expected, timeoutMs: 10_000 });
   });
 
+  const refused: Array<[string, Record<string, string>, string]> = [
+    ["nothing set (no silent localhost default)", {}, "missing_key"],
+    ["a sandbox URL without a key", { AUTUMN_SANDBOX_URL: "http://127.0.0.1:3210" }, "missing_key"],
+    ["an API URL without a key", { AUTUMN_API_URL: "https://proxy.example" }, "missing_key"],
+    ["a blank key", { AUTUMN_SECRET_KEY: " " }, "missing_key"],
+    ["something that is not an Autumn key", { AUTUMN_SECRET_KEY: "sk_live_stripe" }, "malformed_key"],
+    ["a live key with a sandbox URL (the sandbox URL must not win)", { AUTUMN_SECRET_KEY: "am_sk_live_abc", AUTUMN_SANDBOX_URL: "http://127.0.0.1:3210" }, "live_key_with_sandbox"],
+    ["both a sandbox URL and an API URL", { AUTUMN_SECRET_KEY: "am_sk_test_abc", AUTUMN_SANDBOX_URL: "http://h:1", AUTUMN_API_URL: "https://x" }, "contradictory_urls"],
+  ];
+  it.each(refused)("refuses %s with AUTUMN_NOT_CONFIGURED", (_name, env, reason) => {
+    let thrown: unknown;
+    try { autumnConfig(env); } catch (err) { thrown = err; }
+    expect(billingErrorCode(thrown)).toBe("AUTUMN_NOT_CONFIGURED");
+    expect((thrown as ConvexError<BillingErrorData>).data.reason).toBe(reason);
+    expect(JSON.stringify((thrown as ConvexError<BillingErrorData>).data)).not.toContain("am_sk_live_abc");
+  });
+
+  it("callAutumn without a configuration throws AUTUMN_NOT_CONFIGURED and calls nothing", async () => {
+    const saved = { key: process.env.AUTUMN_SECRET_KEY, url: process.env.AUTUMN_SANDBOX_URL };
+    delete process.env.AUTUMN_SECRET_KEY;
+    process.env.AUTUMN_SANDBOX_URL = t.url;
+    try {
+      let called = 0;
+      const { code } = await failure(callAutumn("customers.get", (a, o) => { called++; return a.customers.get({ customerId: "org_x" }, o); }));
+      expect(code).toBe("AUTUMN_NOT_CONFIGURED");
+      expect(called).toBe(0);
+    } finally {
+      if (saved.key === undefined) delete process.env.AUTUMN_SECRET_KEY; else process.env.AUTUMN_SECRET_KEY = saved.key;
+      if (saved.url === undefined) delete process.env.AUTUMN_SANDBOX_URL; else process.env.AUTUMN_SANDBOX_URL = saved.url;
+    }
+  });
+
   it("reads AUTUMN_TIMEOUT_MS and ignores nonsense", () => {
-    expect(autumnConfig({ AUTUMN_TIMEOUT_MS: "2500" }).timeoutMs).toBe(2500);
-    expect(autumnConfig({ AUTUMN_TIMEOUT_MS: "soon" }).timeoutMs).toBe(10_000);
-    expect(autumnConfig({ AUTUMN_TIMEOUT_MS: "-1" }).timeoutMs).toBe(10_000);
+    const key = { AUTUMN_SECRET_KEY: "am_sk_test_abc" };
+    expect(autumnConfig({ ...key, AUTUMN_TIMEOUT_MS: "2500" }).timeoutMs).toBe(2500);
+    expect(autumnConfig({ ...key, AUTUMN_TIMEOUT_MS: "soon" }).timeoutMs).toBe(10_000);
+    expect(autumnConfig({ ...key, AUTUMN_TIMEOUT_MS: "-1" }).timeoutMs).toBe(10_000);
+  });
+});
+
+describe("fetch failures the way the Convex runtime reports them", () => {
+  // The raw SDK error first (proves the test fetch really produces the runtime's
+  // shapes), then what callAutumn makes of it.
+  const convexFetch = convexRuntimeFetch(nativeFetch());
+
+  async function rawError(client: Autumn, id: string): Promise<unknown> {
+    try { await client.customers.get({ customerId: id }); } catch (err) { return err; }
+    throw new Error("expected the call to fail");
+  }
+
+  it("a timed-out fetch (DOMException AbortError → RequestAbortedError) → AUTUMN_UNAVAILABLE (timeout), retried", async () => {
+    const id = await freshCustomer();
+    const client = createAutumn({ secretKey: "am_sk_test_x", serverURL: t.url, timeoutMs: 150, fetch: convexFetch });
+    await t.control("/sandbox/faults", { route: "customers.get", mode: "latency", latency_ms: 1500 });
+    const raw = await rawError(client, id);
+    expect(raw).toBeInstanceOf(RequestAbortedError);
+    expect((raw as { cause?: { name?: string } }).cause?.name).toBe("AbortError");
+    const before = await calls("customers.get");
+    const { code, data } = await failure(callAutumn("customers.get", (a, o) => a.customers.get({ customerId: id }, o), { client, maxAttempts: 3, sleep: noSleep }));
+    expect(code).toBe("AUTUMN_UNAVAILABLE");
+    expect(data).toMatchObject({ reason: "timeout", attempts: 3 });
+    expect((await calls("customers.get")) - before).toBe(3);
+  });
+
+  it("a refused connection (plain Error → UnexpectedClientError) → AUTUMN_UNAVAILABLE (connection) after 4 attempts", async () => {
+    const gone = await startTestSandbox();
+    const url = gone.url;
+    await gone.close();
+    const client = createAutumn({ secretKey: "am_sk_test_x", serverURL: url, fetch: convexFetch });
+    const raw = await rawError(client, "org_any");
+    expect(raw).toBeInstanceOf(UnexpectedClientError);
+    expect((raw as { cause?: unknown }).cause).not.toBeInstanceOf(TypeError);
+    let slept = 0;
+    const { code, data } = await failure(callAutumn("customers.get", (a, o) => a.customers.get({ customerId: "org_any" }, o), { client, sleep: async () => { slept++; } }));
+    expect(code).toBe("AUTUMN_UNAVAILABLE");
+    expect(data).toMatchObject({ reason: "connection", attempts: 4 });
+    expect(slept).toBe(3);
+  });
+
+  it("a write (with its Idempotency-Key) is retried after a runtime timeout and applied once", async () => {
+    const id = await freshCustomer();
+    const client = createAutumn({ secretKey: "am_sk_test_x", serverURL: t.url, timeoutMs: 300, fetch: convexFetch });
+    await t.control("/sandbox/faults", { route: "balances.track", mode: "latency", latency_ms: 1000, count: 1 });
+    const keys: string[] = [];
+    await callAutumn("track", (a, o) => {
+      keys.push(o.headers?.["Idempotency-Key"] ?? "");
+      return a.track({ customerId: id, featureId: "standard_messages", value: 3 }, o);
+    }, {
+      client, write: true, sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(ms, 1200))),
+      onDuplicate: async () => autumn.track({ customerId: id, featureId: "standard_messages", value: 0 }),
+    });
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(keys).size).toBe(1);
+    expect(await remaining(id)).toBe(47);
+  });
+
+  it("Node's shapes (TimeoutError / TypeError) still map the same way", async () => {
+    const id = await freshCustomer();
+    const node = createAutumn({ secretKey: "am_sk_test_x", serverURL: t.url, timeoutMs: 150, fetch: nativeFetch() });
+    await t.control("/sandbox/faults", { route: "customers.get", mode: "latency", latency_ms: 1500 });
+    expect(await rawError(node, id)).toBeInstanceOf(RequestTimeoutError);
+    expect((await failure(callAutumn("customers.get", (a, o) => a.customers.get({ customerId: id }, o), { client: node, maxAttempts: 2, sleep: noSleep }))).data)
+      .toMatchObject({ code: "AUTUMN_UNAVAILABLE", reason: "timeout" });
+    await t.control("/sandbox/faults", undefined, "DELETE");
+    const gone = await startTestSandbox();
+    const url = gone.url;
+    await gone.close();
+    const nodeGone = createAutumn({ secretKey: "am_sk_test_x", serverURL: url, fetch: nativeFetch() });
+    expect(await rawError(nodeGone, "org_any")).toBeInstanceOf(ConnectionError);
+    expect((await failure(callAutumn("customers.get", (a, o) => a.customers.get({ customerId: "org_any" }, o), { client: nodeGone, maxAttempts: 2, sleep: noSleep }))).data)
+      .toMatchObject({ code: "AUTUMN_UNAVAILABLE", reason: "connection" });
   });
 });
 

@@ -17,31 +17,43 @@
 //
 // It does `fetch`, so it is for Convex actions only (and tests).
 //
-// Configuration precedence (`autumnConfig`), first match wins:
-//   1. AUTUMN_SANDBOX_URL set          → that URL, mode "sandbox";
-//                                        key = AUTUMN_SECRET_KEY ?? "am_sk_test_local".
-//   2. AUTUMN_SECRET_KEY set           → real Autumn, mode "autumn"; URL =
-//      (a real am_sk_test_/am_sk_live_ key)  AUTUMN_API_URL if set, else undefined
-//                                        (the SDK's default, https://api.useautumn.com).
-//   3. neither                          → the local sandbox at http://127.0.0.1:3210,
-//                                        mode "sandbox", key "am_sk_test_local".
-//   (AUTUMN_API_URL without AUTUMN_SECRET_KEY is ignored: without a key only
-//   the sandbox can be meant.) Empty values count as unset.
-//   AUTUMN_TIMEOUT_MS sets the per-request timeout (default 10 000 ms).
+// Configuration (`autumnConfig`): explicit, or refused. A deployment with no
+// or a contradictory Autumn configuration throws AUTUMN_NOT_CONFIGURED on the
+// first Autumn call instead of silently talking to the wrong backend:
+//   - AUTUMN_SECRET_KEY is required and must look like an Autumn secret key
+//     (am_sk_test_… / am_sk_live_…). There is no localhost default.
+//   - AUTUMN_SANDBOX_URL (the local sandbox, an explicit opt-in) is accepted
+//     only with a TEST key; a live key with a sandbox URL is refused, and so
+//     is setting both AUTUMN_SANDBOX_URL and AUTUMN_API_URL.
+//   - otherwise real Autumn: AUTUMN_API_URL if set, else the SDK's default
+//     (https://api.useautumn.com).
+//   Empty values count as unset. AUTUMN_TIMEOUT_MS sets the per-request
+//   timeout (default 10 000 ms).
+//
+// Runtime errors: on a real Convex deployment (V8 runtime) a fetch that times
+// out rejects with a DOMException named "AbortError" (autumn-js:
+// RequestAbortedError) and a refused connection with a plain Error
+// (autumn-js: UnexpectedClientError); Node's fetch gives TimeoutError /
+// TypeError("fetch failed") (RequestTimeoutError / ConnectionError). Both
+// families are AUTUMN_UNAVAILABLE and retried (reads are safe to repeat,
+// writes carry an Idempotency-Key). Tests run every Autumn call through a
+// fetch that fails the Convex way (runtimeFetch.helpers.ts).
 import {
   Autumn,
   AutumnError,
   ConnectionError,
+  HTTPClient,
+  InvalidRequestError,
+  RequestAbortedError,
   RequestTimeoutError,
   ResponseValidationError,
+  UnexpectedClientError,
 } from "autumn-js";
 import { ConvexError } from "convex/values";
 import { billingError, type BillingErrorCode, type BillingErrorData } from "./errors";
 
 // ── Configuration ────────────────────────────────────────────────────────────
 
-export const SANDBOX_DEFAULT_URL = "http://127.0.0.1:3210";
-export const SANDBOX_DEFAULT_KEY = "am_sk_test_local";
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface AutumnConfig {
@@ -66,31 +78,54 @@ function parseTimeout(raw: string | undefined): number {
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : DEFAULT_TIMEOUT_MS;
 }
 
-/** Where Autumn is and how to authenticate; see the precedence in the header. */
+const KEY_PATTERN = /^am_sk_(test|live)_\S+$/;
+
+function notConfigured(message: string, reason: string): ConvexError<BillingErrorData> {
+  return billingError("AUTUMN_NOT_CONFIGURED", message, { reason });
+}
+
+/** Where Autumn is and how to authenticate; throws AUTUMN_NOT_CONFIGURED (see the header). */
 export function autumnConfig(env: Env = process.env): AutumnConfig {
   const sandboxUrl = envValue(env, "AUTUMN_SANDBOX_URL");
+  const apiUrl = envValue(env, "AUTUMN_API_URL");
   const secretKey = envValue(env, "AUTUMN_SECRET_KEY");
   const timeoutMs = parseTimeout(envValue(env, "AUTUMN_TIMEOUT_MS"));
+  if (!secretKey) {
+    throw notConfigured(
+      "Autumn is not configured: set AUTUMN_SECRET_KEY (npx convex env set AUTUMN_SECRET_KEY am_sk_test_…); for the local sandbox also set AUTUMN_SANDBOX_URL",
+      "missing_key",
+    );
+  }
+  if (!KEY_PATTERN.test(secretKey)) {
+    throw notConfigured("AUTUMN_SECRET_KEY is not an Autumn secret key (am_sk_test_… or am_sk_live_…)", "malformed_key");
+  }
+  if (sandboxUrl && apiUrl) {
+    throw notConfigured("Both AUTUMN_SANDBOX_URL and AUTUMN_API_URL are set; unset one of them", "contradictory_urls");
+  }
   if (sandboxUrl) {
-    return { secretKey: secretKey ?? SANDBOX_DEFAULT_KEY, serverURL: sandboxUrl, mode: "sandbox", timeoutMs };
+    if (!secretKey.startsWith("am_sk_test_")) {
+      throw notConfigured("A live Autumn key (am_sk_live_…) is never sent to AUTUMN_SANDBOX_URL; unset AUTUMN_SANDBOX_URL to use real Autumn", "live_key_with_sandbox");
+    }
+    return { secretKey, serverURL: sandboxUrl, mode: "sandbox", timeoutMs };
   }
-  if (secretKey) {
-    return { secretKey, serverURL: envValue(env, "AUTUMN_API_URL"), mode: "autumn", timeoutMs };
-  }
-  return { secretKey: SANDBOX_DEFAULT_KEY, serverURL: SANDBOX_DEFAULT_URL, mode: "sandbox", timeoutMs };
+  return { secretKey, serverURL: apiUrl, mode: "autumn", timeoutMs };
 }
 
 export interface AutumnClientConfig {
   secretKey: string;
   serverURL?: string | undefined;
   timeoutMs?: number;
+  /** The fetch the SDK uses (default: the global fetch, read at call time). Tests inject the Convex runtime's failure shapes here. */
+  fetch?: (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 /** An autumn-js client that fails closed (never fail-open) with a per-request timeout. */
 export function createAutumn(config: AutumnClientConfig = autumnConfig()): Autumn {
+  const fetcher = config.fetch;
   return new Autumn({
     secretKey: config.secretKey,
     ...(config.serverURL !== undefined ? { serverURL: config.serverURL } : {}),
+    ...(fetcher ? { httpClient: new HTTPClient({ fetcher: (input, init) => fetcher(input, init) }) } : {}),
     failOpen: false,
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
@@ -230,13 +265,38 @@ function classify(err: unknown): Failure {
       retryable: status === 429 || status >= 500,
     };
   }
-  if (err instanceof RequestTimeoutError || errorName(err) === "RequestTimeoutError") {
-    return { kind: "network", reason: "timeout", detail: errorMessage(err), retryable: true, retryAfterMs: null };
+  return classifyNetwork(err) ?? { kind: "unknown", detail: errorMessage(err), retryable: false };
+}
+
+/**
+ * Transport failures, as Node and as the Convex runtime report them:
+ *   timeout    — RequestTimeoutError (Node: TimeoutError), RequestAbortedError
+ *                (Convex: DOMException "AbortError"; nothing here aborts a
+ *                request on purpose, so an abort is the timeout signal firing);
+ *   connection — ConnectionError (Node: TypeError "fetch failed"),
+ *                UnexpectedClientError wrapping a plain Error (Convex: a
+ *                refused or reset connection).
+ * InvalidRequestError (a request the SDK could not build) is not transport.
+ */
+function classifyNetwork(err: unknown): Extract<Failure, { kind: "network" }> | null {
+  const name = errorName(err);
+  const timeout = (detail: string) => ({ kind: "network" as const, reason: "timeout" as const, detail, retryable: true as const, retryAfterMs: null });
+  const connection = (detail: string) => ({ kind: "network" as const, reason: "connection" as const, detail, retryable: true as const, retryAfterMs: null });
+  if (err instanceof InvalidRequestError || name === "InvalidRequestError") return null;
+  if (err instanceof RequestTimeoutError || name === "RequestTimeoutError") return timeout(errorMessage(err));
+  if (err instanceof RequestAbortedError || name === "RequestAbortedError") return timeout(errorMessage(err));
+  if (err instanceof ConnectionError || name === "ConnectionError") return connection(errorMessage(err));
+  if (err instanceof UnexpectedClientError || name === "UnexpectedClientError") {
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause instanceof ConvexError) return null;
+    const causeName = errorName(cause);
+    if (causeName === "AbortError" || causeName === "TimeoutError") return timeout(errorMessage(err));
+    return connection(errorMessage(err));
   }
-  if (err instanceof ConnectionError || errorName(err) === "ConnectionError") {
-    return { kind: "network", reason: "connection", detail: errorMessage(err), retryable: true, retryAfterMs: null };
-  }
-  return { kind: "unknown", detail: errorMessage(err), retryable: false };
+  // The runtime's own errors, when something calls fetch without the SDK's wrapping.
+  if (name === "AbortError" || name === "TimeoutError") return timeout(errorMessage(err));
+  if (err instanceof TypeError && /fetch failed|failed to fetch/i.test(err.message)) return connection(errorMessage(err));
+  return null;
 }
 
 function toBillingError(op: string, f: Exclude<Failure, { kind: "passthrough" }>, attempts: number): ConvexError<BillingErrorData> {
@@ -276,6 +336,7 @@ function mapHttp(op: string, f: Extract<Failure, { kind: "http" }>): { code: Bil
       case "entity_not_found": return { code: "INVALID_ARGUMENT", message: msg };
     }
   }
+  if (f.status === 400 && f.autumnCode === "currency_mismatch") return { code: "CURRENCY_MISMATCH", message: msg };
   if (f.status === 409 || f.status === 423) return { code: "CONFLICT", message: msg };
   if (f.status === 400 && (f.autumnCode === "invalid_inputs" || f.autumnCode === "invalid_request")) {
     return { code: "INVALID_ARGUMENT", message: msg };
@@ -318,12 +379,16 @@ function hasHttpMeta(err: unknown): err is HttpMeta {
   );
 }
 
+/** Duck-typed: a DOMException or an Error from another realm (the runtime's) is still named. */
 function errorName(err: unknown): string | null {
-  return err instanceof Error ? err.name : null;
+  if (typeof err !== "object" || err === null) return null;
+  const name = (err as { name?: unknown }).name;
+  return typeof name === "string" ? name : null;
 }
 
 function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (typeof err === "object" && err !== null && typeof (err as { message?: unknown }).message === "string") return (err as { message: string }).message;
+  return String(err);
 }
 
 function parseBody(text: string): { code: string | null; message: string | null } {

@@ -16,9 +16,11 @@ export const BILLING_ERROR_CODES = [
   "INVALID_ARGUMENT",
   "INVALID_REDIRECT",
   "CONFLICT",
+  "CURRENCY_MISMATCH",
   "RATE_LIMITED",
   "AUTUMN_UNAVAILABLE",
   "AUTUMN_ERROR",
+  "AUTUMN_NOT_CONFIGURED",
 ] as const;
 
 export type BillingErrorCode = (typeof BILLING_ERROR_CODES)[number];
@@ -99,6 +101,12 @@ export function describeBillingError(err: unknown, options: DescribeOptions = {}
       return info("That request isn't valid for this plan");
     case "INVALID_REDIRECT":
       return info("The payment page can't return to this address. Open billing from this app and try again");
+    case "CURRENCY_MISMATCH": {
+      const locked = typeof data.details.lockedCurrency === "string" ? data.details.lockedCurrency.toUpperCase() : null;
+      return info(locked
+        ? `This organization is billed in ${locked}. Prices are shown in ${locked}; try again.`
+        : "That plan isn't available in this currency");
+    }
     case "CONFLICT":
       return info("Another billing change is in progress, try again in a moment", RETRY);
     case "RATE_LIMITED":
@@ -107,6 +115,8 @@ export function describeBillingError(err: unknown, options: DescribeOptions = {}
       return info("Billing is temporarily unavailable, try again", RETRY);
     case "AUTUMN_ERROR":
       return info("The billing provider couldn't complete that request", RETRY);
+    case "AUTUMN_NOT_CONFIGURED":
+      return info("Billing is not set up on this server yet; contact the site's operator");
     case "UNKNOWN":
       return info("Something went wrong, try again", RETRY);
   }
