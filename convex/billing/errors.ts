@@ -18,6 +18,7 @@ export const BILLING_ERROR_CODES = [
   "RATE_LIMITED",
   "AUTUMN_UNAVAILABLE",
   "AUTUMN_ERROR",
+  "AUTUMN_NOT_CONFIGURED",
 ] as const;
 
 export type BillingErrorCode = (typeof BILLING_ERROR_CODES)[number];
