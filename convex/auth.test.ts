@@ -2,7 +2,9 @@
 // better-auth's real HTTP routes: sign up, create an organization (which
 // becomes active), and get a Convex token carrying activeOrganizationId.
 import { convexTest } from "convex-test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { makeFunctionReference } from "convex/server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAuth, requireAuthSecret } from "./auth";
 import schema from "./schema";
 import authSchema from "./betterAuth/schema";
 import { authModules, modules } from "./test.setup";
@@ -43,7 +45,7 @@ describe("auth", () => {
 });
 
 describe("global admin bootstrap", () => {
-  it("a sign-up whose email is in BILLING_ADMIN_EMAILS gets better-auth's admin role", async () => {
+  function setup() {
     process.env.BILLING_ADMIN_EMAILS = "boss@example.com, other@example.com";
     const t = convexTest(schema, modules);
     t.registerComponent("betterAuth", authSchema, authModules);
@@ -54,13 +56,79 @@ describe("global admin bootstrap", () => {
         body: JSON.stringify({ email, password: "correct-horse-battery", name: email }),
       });
       expect(res.status).toBe(200);
-      return res.headers.get("set-cookie") ?? "";
+      return { cookie: res.headers.get("set-cookie") ?? "", userId: ((await res.json()) as { user: { id: string } }).user.id };
     };
-    const session = async (cookie: string) => {
+    const role = async (cookie: string) => {
       const res = await t.fetch("/api/auth/get-session", { headers: { origin: SITE, cookie } });
-      return ((await res.json()) as { user: { role?: string | null } }).user;
+      return ((await res.json()) as { user: { role?: string | null } }).user.role;
     };
-    expect((await session(await signUp("Boss@example.com"))).role).toBe("admin");
-    expect((await session(await signUp("pleb@example.com"))).role).toBe("user");
+    return { t, signUp, role };
+  }
+
+  it("signing up with a listed but unverified address does NOT make you admin", async () => {
+    const { signUp, role } = setup();
+    expect(await role((await signUp("Boss@example.com")).cookie)).toBe("user");
+    expect(await role((await signUp("pleb@example.com")).cookie)).toBe("user");
+  });
+
+  it("a listed address becomes admin when it is verified (through better-auth's adapter, triggers and all)", async () => {
+    const { t, signUp, role } = setup();
+    const boss = await signUp("boss@example.com");
+    const pleb = await signUp("pleb@example.com");
+    for (const u of [boss, pleb]) {
+      await t.run(async (ctx) => {
+        const auth = await createAuth(ctx).$context;
+        await auth.internalAdapter.updateUser(u.userId, { emailVerified: true });
+      });
+    }
+    expect(await role(boss.cookie)).toBe("admin");
+    expect(await role(pleb.cookie)).toBe("user"); // verified, but not listed
+  });
+
+  it("the operator promotes explicitly: npx convex run admins:promote '{\"email\":…}' (idempotent), and demotes", async () => {
+    const { t, signUp, role } = setup();
+    const ada = await signUp("ada@example.com");
+    const promote = makeFunctionReference<"mutation">("admins:promote");
+    expect(await t.mutation(promote, { email: " ADA@example.com " })).toMatchObject({ role: "admin", changed: true });
+    expect(await t.mutation(promote, { email: "ada@example.com" })).toMatchObject({ changed: false });
+    expect(await role(ada.cookie)).toBe("admin");
+    await expect(t.mutation(promote, { email: "nobody@example.com" })).rejects.toThrow(/sign up first/);
+    expect(await t.mutation(makeFunctionReference<"mutation">("admins:demote"), { email: "ada@example.com" })).toMatchObject({ role: "user", changed: true });
+    expect(await role(ada.cookie)).toBe("user");
+  });
+});
+
+describe("BETTER_AUTH_SECRET", () => {
+  const saved = process.env.BETTER_AUTH_SECRET;
+  afterEach(() => { process.env.BETTER_AUTH_SECRET = saved; });
+
+  it.each([
+    ["unset", undefined],
+    ["better-auth's public default", "better-auth-secret-12345678901234567890"],
+    [".env.example's placeholder", "change-me-to-32-random-characters"],
+    ["too short", "short-secret"],
+  ])("%s → every auth request is refused (no session signed with a guessable secret)", async (_name, secret) => {
+    const t = convexTest(schema, modules);
+    t.registerComponent("betterAuth", authSchema, authModules);
+    if (secret === undefined) delete process.env.BETTER_AUTH_SECRET;
+    else process.env.BETTER_AUTH_SECRET = secret;
+    expect(() => requireAuthSecret()).toThrow(/BETTER_AUTH_SECRET/);
+    let status = 0;
+    try {
+      const res = await t.fetch("/api/auth/sign-up/email", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: SITE },
+        body: JSON.stringify({ email: "x@example.com", password: "correct-horse-battery", name: "X" }),
+      });
+      status = res.status;
+    } catch (err) {
+      expect(String(err)).toMatch(/BETTER_AUTH_SECRET/);
+      status = 500;
+    }
+    expect(status).toBeGreaterThanOrEqual(500);
+  });
+
+  it("a real secret is accepted", () => {
+    expect(requireAuthSecret({ BETTER_AUTH_SECRET: "a".repeat(32) })).toBe("a".repeat(32));
   });
 });

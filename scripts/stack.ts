@@ -74,8 +74,10 @@ async function authPost(siteUrl: string, path: string, body: unknown, cookie = "
   return { res, cookie: set || cookie };
 }
 
-async function seed(siteUrl: string): Promise<void> {
+async function seed(siteUrl: string, promoteAdmin: (email: string) => Promise<unknown>): Promise<void> {
   await authPost(siteUrl, "/sign-up/email", DEMO.admin);
+  // Signing up with a listed address makes no one admin; the operator promotes (npx convex run admins:promote).
+  await promoteAdmin(DEMO.admin.email);
   const { cookie } = await authPost(siteUrl, "/sign-up/email", DEMO.owner);
   await authPost(siteUrl, "/organization/create", { name: DEMO.owner.org, slug: "demo-co" }, cookie);
 }
@@ -135,7 +137,7 @@ async function offline(): Promise<void> {
 
   const { makeFunctionReference } = await import("convex/server");
   await host.t.action(makeFunctionReference<"action">("billing/sync:syncPlans"), {});
-  await seed(host.siteUrl);
+  await seed(host.siteUrl, (email) => host.t.mutation(makeFunctionReference<"mutation">("admins:promote"), { email }));
 
   const webEnv = { VITE_CONVEX_URL: host.url, CONVEX_SITE_URL: host.siteUrl, WEB_PORT: String(ports.web) };
   if (preview) await buildWeb(webEnv); // a production build, served as users get it

@@ -6,7 +6,7 @@
 //   billing:read   → org owner, admin, member
 //   billing:manage → org owner
 //   admin          → global admins (better-auth admin plugin role "admin",
-//                    or an email listed in BILLING_ADMIN_EMAILS)
+//                    or a VERIFIED email listed in BILLING_ADMIN_EMAILS)
 import { customAction, customCtx, customMutation, customQuery } from "convex-helpers/server/customFunctions";
 import { action, mutation, query, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
 import type { OrgRole } from "../authPlugins";
@@ -47,7 +47,8 @@ export async function requireCaller(ctx: AnyCtx): Promise<Caller & { activeOrgan
     userId: user._id,
     email,
     name: user.name ?? null,
-    isGlobalAdmin: user.role === "admin" || isBootstrapAdmin(email),
+    // A listed address counts only once verified: signing up with someone else's address proves nothing.
+    isGlobalAdmin: user.role === "admin" || (user.emailVerified === true && isBootstrapAdmin(email)),
     activeOrganizationId: typeof active === "string" && active.length > 0 ? active : null,
   };
 }

@@ -16,7 +16,7 @@ type UpdateOneArgs = FunctionArgs<typeof components.betterAuth.adapter.updateOne
 type PackagedModel = "user" | "session";
 type Where = { field: string; value: string | number | boolean | null; operator?: "eq" | "starts_with"; connector?: "AND" | "OR" };
 
-export interface UserDoc { _id: string; name: string; email: string; role?: string | null }
+export interface UserDoc { _id: string; name: string; email: string; emailVerified?: boolean; role?: string | null }
 export interface MemberDoc { _id: string; organizationId: string; userId: string; role: string }
 export interface OrganizationDoc { _id: string; name: string; slug?: string | null; createdAt: number }
 
@@ -60,7 +60,7 @@ export async function listOrganizations(
   return result as unknown as PaginationResult<OrganizationDoc>;
 }
 
-/** Emails listed in BILLING_ADMIN_EMAILS are global admins from their first sign-up. */
+/** Emails listed in BILLING_ADMIN_EMAILS: global admins once the address is verified (auth.ts). */
 export function isBootstrapAdmin(email: string | null | undefined): boolean {
   if (!email) return false;
   const listed = (process.env.BILLING_ADMIN_EMAILS ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean);
