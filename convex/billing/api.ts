@@ -9,7 +9,7 @@ import { loadCustomer, loadFeatures, loadPlans } from "./cache";
 import { evaluateFeature } from "./entitlements";
 import { memberAction, memberQuery } from "./functions";
 import { customerToRow } from "./mapping";
-import { ownerCustomerData } from "./provisioning";
+import { orgCustomerData } from "./provisioning";
 import { getOrCreateCustomer } from "./sync";
 import { display, historyEntry, planFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
@@ -82,7 +82,7 @@ export const checkFeature = memberQuery({
  */
 export async function liveFeatureUsage(ctx: ActionCtx, organizationId: string): Promise<FeatureUsage[]> {
   const startedAt = Date.now();
-  const customer = await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
+  const customer = await getOrCreateCustomer(organizationId, await orgCustomerData(ctx, organizationId));
   await ctx.runMutation(internal.billing.sync.applyCustomerSync, { row: customerToRow(organizationId, customer, new Map(), startedAt) });
   const features: Array<{ featureId: string; name: string; display: { singular: string; plural: string } | null }> =
     await ctx.runQuery(internal.billing.catalog.featureNames, {});

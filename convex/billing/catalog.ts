@@ -2,7 +2,8 @@
 // database directly).
 import { v } from "convex/values";
 import { internalQuery } from "../_generated/server";
-import { loadCustomer, loadFeatures } from "./cache";
+import { loadCustomer, loadFeatures, loadPlans } from "./cache";
+import { catalogCurrencies } from "./currency";
 import { display, planFields, subscription } from "./schema";
 
 export const featureNames = internalQuery({
@@ -26,4 +27,34 @@ export const customerSubscriptions = internalQuery({
   args: { organizationId: v.string() },
   returns: v.array(subscription),
   handler: async (ctx, { organizationId }) => (await loadCustomer(ctx, organizationId))?.subscriptions ?? [],
+});
+
+/** Everything a preview or checkout decides from the cache, in one read. */
+export const checkoutContext = internalQuery({
+  args: { organizationId: v.string(), planId: v.string() },
+  returns: v.object({
+    plan: v.union(v.object(planFields), v.null()),
+    subscriptions: v.array(subscription),
+    /** The org's locked currency (null: not charged yet). */
+    lockedCurrency: v.union(v.string(), v.null()),
+    /** Does the catalog price plans in more than one currency (Autumn's multi-currency is on)? */
+    multiCurrency: v.boolean(),
+    /** The payment page of a checkout of this plan still being watched. */
+    pendingPaymentUrl: v.union(v.string(), v.null()),
+  }),
+  handler: async (ctx, { organizationId, planId }) => {
+    const [doc, customer, plans, watcher] = await Promise.all([
+      ctx.db.query("billingPlans").withIndex("by_planId", (q) => q.eq("planId", planId)).unique(),
+      loadCustomer(ctx, organizationId),
+      loadPlans(ctx),
+      ctx.db.query("billingWatchers").withIndex("by_organizationId_planId", (q) => q.eq("organizationId", organizationId).eq("planId", planId)).unique(),
+    ]);
+    return {
+      plan: doc ? (({ _id, _creationTime, ...p }) => p)(doc) : null,
+      subscriptions: customer?.subscriptions ?? [],
+      lockedCurrency: customer?.currency ?? null,
+      multiCurrency: catalogCurrencies(plans).length > 1,
+      pendingPaymentUrl: watcher?.state === "watching" ? (watcher.paymentUrl ?? null) : null,
+    };
+  },
 });

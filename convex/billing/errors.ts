@@ -15,6 +15,8 @@ export const BILLING_ERROR_CODES = [
   "INVALID_ARGUMENT",
   "INVALID_REDIRECT",
   "CONFLICT",
+  /** The org pays in another currency (locked at its first payment), or the plan has no price in it. */
+  "CURRENCY_MISMATCH",
   "RATE_LIMITED",
   "AUTUMN_UNAVAILABLE",
   "AUTUMN_ERROR",

@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(async () => { await b.close(); });
 
 describe("provisioning", () => {
-  it("creating an organization provisions its customer on the free plan, with the owner's name and email", async () => {
+  it("creating an organization provisions its customer on the free plan, named after the organization, with the owner's email", async () => {
     const owner = await b.signUp("olive@example.com", "Olive Owner");
     const orgId = await b.createOrg(owner, "Olive Co");
     await b.drainScheduled();
@@ -23,7 +23,7 @@ describe("provisioning", () => {
     expect(billing.plan).toMatchObject({ planId: "free", name: "Free", status: "active" });
     expect(billing.balances.find((x) => x.featureId === "standard_messages")).toMatchObject({ granted: 50, remaining: 50, name: "Standard messages" });
     const customer = await b.autumn.autumn.customers.get({ customerId: orgId });
-    expect(customer).toMatchObject({ name: "Olive Owner", email: "olive@example.com" });
+    expect(customer).toMatchObject({ name: "Olive Co", email: "olive@example.com" });
   });
 
   it("an org created while Autumn fails is still created; billing is provisioned on retry or lazily", async () => {

@@ -6,23 +6,29 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalAction, type ActionCtx } from "../_generated/server";
-import { findOwner, findUser } from "./orgDirectory";
+import { findOrganization, findOwner, findUser } from "./orgDirectory";
 import { customerSyncResult, runCustomerSync, type CustomerData, type CustomerSyncResult } from "./sync";
 
 /** Backoff between provisioning attempts after a transient failure. */
 export const PROVISION_RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000];
 const TRANSIENT = new Set(["AUTUMN_UNAVAILABLE", "RATE_LIMITED", "INTERNAL"]);
 
-/** The org owner's name and email, which Autumn keeps on the customer. */
-export async function ownerCustomerData(ctx: ActionCtx, organizationId: string): Promise<CustomerData> {
-  const owner = await findOwner(ctx, organizationId);
-  if (!owner) return {};
-  const user = await findUser(ctx, owner.userId);
+/**
+ * What Autumn keeps on the org's customer: the ORGANIZATION's name (the
+ * customer is the organization), the owner's email (receipts go there) and
+ * a fingerprint of the owner (one trial per person across their orgs).
+ */
+export async function orgCustomerData(ctx: ActionCtx, organizationId: string): Promise<CustomerData> {
+  const [org, owner] = await Promise.all([findOrganization(ctx, organizationId), findOwner(ctx, organizationId)]);
+  const user = owner ? await findUser(ctx, owner.userId) : null;
   return {
-    ...(user?.name ? { name: user.name } : {}),
+    ...(org?.name ? { name: org.name } : {}),
     ...(user?.email ? { email: user.email, fingerprint: await ownerFingerprint(user.email) } : {}),
   };
 }
+
+/** @deprecated the customer carries the organization's name now; use orgCustomerData. */
+export const ownerCustomerData = orgCustomerData;
 
 /** SHA-256 of the owner's normalised email: stable per person, reveals nothing. */
 export async function ownerFingerprint(email: string): Promise<string> {
@@ -31,7 +37,7 @@ export async function ownerFingerprint(email: string): Promise<string> {
 }
 
 export async function provision(ctx: ActionCtx, organizationId: string, attempt = 0): Promise<CustomerSyncResult> {
-  const result = await runCustomerSync(ctx, organizationId, await ownerCustomerData(ctx, organizationId));
+  const result = await runCustomerSync(ctx, organizationId, await orgCustomerData(ctx, organizationId));
   const delay = PROVISION_RETRY_DELAYS_MS[attempt];
   if (!result.ok && result.error && TRANSIENT.has(result.error.code) && delay !== undefined) {
     await ctx.scheduler.runAfter(delay, internal.billing.provisioning.provisionOrganization, { organizationId, attempt: attempt + 1 });

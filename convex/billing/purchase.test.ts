@@ -511,13 +511,13 @@ describe("billing portal", () => {
 });
 
 describe("Autumn round trips of a checkout", () => {
-  it("with a card on file: one attach plus the read-back — no provisioning call first", async () => {
+  it("with a card on file: one attach plus the read-back (customer and its plan eligibility, in parallel) — no provisioning call first", async () => {
     const orgId = await newOrg("Lean Co");
     await cardOnFile(orgId);
     await b.autumn.control("/sandbox/stats/reset");
     expect(await asOwner(orgId).action(api.billing.purchase.checkout, { planId: "team", successUrl: "/billing/success" }))
       .toEqual({ status: "activated" });
-    expect(await sandboxCalls()).toEqual({ "billing.attach": 1, "customers.get_or_create": 1 });
+    expect(await sandboxCalls()).toEqual({ "billing.attach": 1, "customers.get_or_create": 1, "plans.list": 1 });
   });
 
   it("an org whose Autumn customer is gone is provisioned inside the checkout, with the owner's fingerprint", async () => {

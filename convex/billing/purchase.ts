@@ -11,7 +11,8 @@ import type { ActionCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { billingError, billingErrorCode } from "./errors";
 import { ownerAction } from "./functions";
-import { ownerCustomerData } from "./provisioning";
+import { decideCurrency, isFreePlan, type CurrencyDecision } from "./currency";
+import { orgCustomerData } from "./provisioning";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
 import type { PlanRow, Subscription } from "./schema";
 
@@ -42,12 +43,6 @@ export function safeRedirect(target: string, siteUrl = process.env.SITE_URL): st
 
 // ── shared steps ───────────────────────────────────────────────────────────
 
-async function requirePlan(ctx: ActionCtx, planId: string): Promise<PlanRow> {
-  const plan: PlanRow | null = await ctx.runQuery(internal.billing.catalog.planById, { planId });
-  if (!plan || plan.archived) throw billingError("PLAN_NOT_FOUND", `There is no plan ${planId}`, { planId });
-  return plan;
-}
-
 /**
  * Run an Autumn call for the org's customer. Orgs are provisioned when they
  * are created, so the customer normally exists and this is one call; only
@@ -60,7 +55,7 @@ async function withCustomer<T>(ctx: ActionCtx, organizationId: string, call: () 
     return await call();
   } catch (err) {
     if (billingErrorCode(err) !== "CUSTOMER_NOT_FOUND") throw err;
-    await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
+    await getOrCreateCustomer(organizationId, await orgCustomerData(ctx, organizationId));
     return call();
   }
 }
@@ -70,6 +65,37 @@ async function refresh(ctx: ActionCtx, organizationId: string): Promise<void> {
   const result = await runCustomerSync(ctx, organizationId);
   if (!result.ok && result.error) throw billingError("AUTUMN_UNAVAILABLE", `The change was made, but reading it back failed: ${result.error.message}`);
 }
+
+// ── what a checkout of one plan means for this org ─────────────────────────
+
+type CheckoutContext = {
+  plan: PlanRow | null;
+  subscriptions: Subscription[];
+  lockedCurrency: string | null;
+  multiCurrency: boolean;
+  pendingPaymentUrl: string | null;
+};
+
+interface Checkout {
+  plan: PlanRow;
+  ctx: CheckoutContext;
+  currency: CurrencyDecision;
+  /** The plan is the active main plan and is canceling or has a downgrade scheduled: "keep current plan". */
+  keepCurrent: boolean;
+}
+
+async function planCheckout(ctx: ActionCtx, organizationId: string, planId: string, requestedCurrency: string | undefined): Promise<Checkout> {
+  const c: CheckoutContext = await ctx.runQuery(internal.billing.catalog.checkoutContext, { organizationId, planId });
+  if (!c.plan || c.plan.archived) throw billingError("PLAN_NOT_FOUND", `There is no plan ${planId}`, { planId });
+  const plan = c.plan;
+  const currency = decideCurrency(plan, requestedCurrency, c.lockedCurrency, c.multiCurrency);
+  const active = c.subscriptions.find((s) => s.planId === planId && s.status === "active");
+  const keepCurrent = !plan.addOn && active !== undefined
+    && (active.canceledAt !== null || c.subscriptions.some((o) => o.status === "scheduled" && !o.addOn));
+  return { plan, ctx: c, currency, keepCurrent };
+}
+
+const currencyParam = (d: CurrencyDecision): { currency?: string } => (d.sendToAutumn && d.currency ? { currency: d.currency } : {});
 
 // ── preview ────────────────────────────────────────────────────────────────
 
@@ -106,13 +132,22 @@ export function describePreview(plan: PlanRow, p: PreviewAttachResponse): {
 }
 
 export const previewCheckout = ownerAction({
-  args: { planId: v.string() },
+  args: { planId: v.string(), currency: v.optional(v.string()) },
   returns: checkoutPreview,
-  handler: async (ctx, { planId }) => {
+  handler: async (ctx, { planId, currency }) => {
     const orgId = ctx.viewer.organizationId;
-    const plan = await requirePlan(ctx, planId);
+    const co = await planCheckout(ctx, orgId, planId, currency);
+    const { plan } = co;
+    if (co.keepCurrent) {
+      // Keeping the current plan is an uncancel (billing.update), free of charge; Autumn's
+      // preview_attach of the active plan is a 409 plan_already_attached, so it is not asked.
+      return {
+        planId, planName: plan.name, action: "keep_current" as const, lines: [], total: 0,
+        currency: co.currency.currency ?? plan.price?.currency ?? "usd", effectiveAt: null, nextCycle: null, requiresRedirect: false,
+      };
+    }
     const p = await withCustomer(ctx, orgId, () =>
-      callAutumn("billing.preview_attach", (c, o) => c.billing.previewAttach({ customerId: orgId, planId }, o)));
+      callAutumn("billing.preview_attach", (c, o) => c.billing.previewAttach({ customerId: orgId, planId, ...currencyParam(co.currency) }, o)));
     const { action, effectiveAt } = describePreview(plan, p);
     return {
       planId,
@@ -120,7 +155,7 @@ export const previewCheckout = ownerAction({
       action,
       lines: p.lineItems.map((l) => ({ description: l.description, amount: l.total })),
       total: p.total,
-      currency: p.currency,
+      currency: p.currency.toLowerCase(),
       effectiveAt,
       nextCycle: p.nextCycle ? { startsAt: p.nextCycle.startsAt, total: p.nextCycle.total } : null,
       requiresRedirect: p.redirectToCheckout,
@@ -137,45 +172,69 @@ export const checkoutResult = v.union(
 
 type CheckoutResult = Infer<typeof checkoutResult>;
 
-async function attach(ctx: ActionCtx, organizationId: string, plan: PlanRow, successUrl: string): Promise<CheckoutResult> {
+/** Keep the current plan: uncancel aimed at the active, canceling plan (drops a scheduled downgrade too). Never a re-attach. */
+async function keepCurrentPlan(ctx: ActionCtx, organizationId: string, planId: string): Promise<CheckoutResult> {
+  await callAutumn("billing.update", (c, o) => c.billing.update({ customerId: organizationId, planId, cancelAction: "uncancel" }, o), { write: true });
+  await refresh(ctx, organizationId);
+  return { status: "uncanceled" };
+}
+
+async function attach(ctx: ActionCtx, organizationId: string, co: Checkout, successUrl: string): Promise<CheckoutResult> {
   const returnTo = safeRedirect(successUrl);
-  // Attaching the current plan while it is canceling (or a downgrade is
-  // scheduled) is Autumn's "keep current plan": an uncancel, not a purchase.
-  const before: Subscription[] = await ctx.runQuery(internal.billing.catalog.customerSubscriptions, { organizationId });
-  const pendingChange = !plan.addOn && before.some((s) => s.planId === plan.planId && s.status === "active"
-    && (s.canceledAt !== null || before.some((o) => o.status === "scheduled" && !o.addOn)));
-  const result = await withCustomer(ctx, organizationId, () =>
-    callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId: plan.planId, successUrl: returnTo }, o), { write: true }));
+  const { plan } = co;
+  if (co.keepCurrent) return keepCurrentPlan(ctx, organizationId, plan.planId);
+  const send = currencyParam(co.currency);
+  let result: { paymentUrl: string | null; invoice?: { currency: string } | undefined };
+  try {
+    result = await withCustomer(ctx, organizationId, () =>
+      callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId: plan.planId, successUrl: returnTo, ...send }, o), { write: true }));
+  } catch (err) {
+    // A retried checkout while its payment page is still open: real Autumn answers the same
+    // payment_url again; should it refuse instead (409/423 other than "already attached"),
+    // the page the owner was sent to is still the way to pay.
+    const data = (err as { data?: { autumnCode?: unknown } }).data;
+    if (billingErrorCode(err) === "CONFLICT" && data?.autumnCode !== "plan_already_attached" && co.ctx.pendingPaymentUrl) {
+      return { status: "redirect", paymentUrl: co.ctx.pendingPaymentUrl };
+    }
+    throw err;
+  }
+  const charged = co.currency.currency ?? plan.price?.currency ?? null;
   if (result.paymentUrl) {
-    await ctx.runMutation(internal.billing.watcher.startWatcher, { organizationId, planId: plan.planId });
+    await ctx.runMutation(internal.billing.watcher.startWatcher, { organizationId, planId: plan.planId, paymentUrl: result.paymentUrl });
+    if (!isFreePlan(plan) && charged) await ctx.runMutation(internal.billing.currency.recordCheckoutCurrency, { organizationId, pending: charged });
     return { status: "redirect" as const, paymentUrl: result.paymentUrl };
+  }
+  // Charged now (the invoice names the currency Autumn locked), or a trial/free change (nothing invoiced).
+  if (result.invoice?.currency) {
+    await ctx.runMutation(internal.billing.currency.recordCheckoutCurrency, { organizationId, locked: result.invoice.currency });
+  } else if (!isFreePlan(plan) && charged) {
+    await ctx.runMutation(internal.billing.currency.recordCheckoutCurrency, { organizationId, pending: charged });
   }
   await refresh(ctx, organizationId);
   const row: Subscription[] = await ctx.runQuery(internal.billing.catalog.customerSubscriptions, { organizationId });
   const sub = row.find((s) => s.planId === plan.planId);
-  if (sub?.status === "scheduled") return { status: "scheduled" as const };
-  return { status: pendingChange && sub?.canceledAt === null ? ("uncanceled" as const) : ("activated" as const) };
+  return { status: sub?.status === "scheduled" ? ("scheduled" as const) : ("activated" as const) };
 }
 
-/** Subscribe, upgrade (now), downgrade (at period end) or start a trial. */
+/** Subscribe, upgrade (now), downgrade (at period end), start a trial, or keep the current plan. */
 export const checkout = ownerAction({
-  args: { planId: v.string(), successUrl: v.string() },
+  args: { planId: v.string(), successUrl: v.string(), currency: v.optional(v.string()) },
   returns: checkoutResult,
-  handler: async (ctx, { planId, successUrl }) => {
-    const plan = await requirePlan(ctx, planId);
-    if (plan.addOn) throw billingError("INVALID_ARGUMENT", `${plan.name} is an add-on; use purchaseAddOn`, { planId });
-    return attach(ctx, ctx.viewer.organizationId, plan, successUrl);
+  handler: async (ctx, { planId, successUrl, currency }) => {
+    const co = await planCheckout(ctx, ctx.viewer.organizationId, planId, currency);
+    if (co.plan.addOn) throw billingError("INVALID_ARGUMENT", `${co.plan.name} is an add-on; use purchaseAddOn`, { planId });
+    return attach(ctx, ctx.viewer.organizationId, co, successUrl);
   },
 });
 
 /** Buy an add-on or a one-off credit pack (stacks on the current plan). */
 export const purchaseAddOn = ownerAction({
-  args: { planId: v.string(), successUrl: v.string() },
+  args: { planId: v.string(), successUrl: v.string(), currency: v.optional(v.string()) },
   returns: checkoutResult,
-  handler: async (ctx, { planId, successUrl }) => {
-    const plan = await requirePlan(ctx, planId);
-    if (!plan.addOn) throw billingError("INVALID_ARGUMENT", `${plan.name} is not an add-on; use checkout`, { planId });
-    return attach(ctx, ctx.viewer.organizationId, plan, successUrl);
+  handler: async (ctx, { planId, successUrl, currency }) => {
+    const co = await planCheckout(ctx, ctx.viewer.organizationId, planId, currency);
+    if (!co.plan.addOn) throw billingError("INVALID_ARGUMENT", `${co.plan.name} is not an add-on; use checkout`, { planId });
+    return attach(ctx, ctx.viewer.organizationId, co, successUrl);
   },
 });
 

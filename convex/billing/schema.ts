@@ -176,6 +176,17 @@ export const watcherFields = {
 };
 
 /** A metered reservation in flight (reserve → confirm/release), for recovery and audit. */
+/** plans.list customer_eligibility, per plan, as Autumn reported it for this org. */
+export const planEligibility = v.object({
+  planId: v.string(),
+  attachAction: v.union(v.literal("activate"), v.literal("upgrade"), v.literal("downgrade"), v.literal("none"), v.literal("purchase")),
+  /** null: the plan has no free trial; false: this org (or its owner) already had it, or it would be a downgrade. */
+  trialAvailable: v.union(v.boolean(), v.null()),
+  status: v.union(v.literal("active"), v.literal("scheduled"), v.null()),
+  canceling: v.boolean(),
+  trialing: v.boolean(),
+});
+
 export const reservationFields = {
   organizationId: v.string(),
   featureId: v.string(),
@@ -189,6 +200,13 @@ export const reservationFields = {
 
 /** Confirmed usage per org, feature and UTC day: the usage-over-time chart reads this (no Autumn call). */
 export const usageDayFields = {
+  // Optional so rows cached before these fields existed stay valid (currency.ts, eligibility.ts).
+  /** The currency Autumn locked at the first paid attach (Autumn does not report it on the customer). */
+  currency: v.optional(v.union(v.string(), v.null())),
+  /** The currency of a checkout sent to a payment page, recorded as locked once a paid plan is active. */
+  pendingCurrency: v.optional(v.union(v.string(), v.null())),
+  eligibility: v.optional(v.array(planEligibility)),
+  eligibilitySyncedAt: v.optional(v.number()),
   organizationId: v.string(),
   featureId: v.string(),
   day: v.number(),
@@ -227,6 +245,8 @@ export const reconcileRunFields = {
   /** Rows written for organizations here / customers skipped (not an organization here). */
   refreshed: v.number(),
   skipped: v.number(),
+  /** The payment page Autumn sent the owner to (a retried checkout that Autumn refuses gets it again). */
+  paymentUrl: v.optional(v.string()),
   pageSize: v.number(),
   pageDelayMs: v.number(),
   updatedAt: v.number(),
@@ -258,3 +278,4 @@ export type CustomerRow = Infer<ReturnType<typeof v.object<typeof customerFields
 export type Balance = Infer<typeof balance>;
 export type Flag = Infer<typeof flag>;
 export type Subscription = Infer<typeof subscription>;
+export type PlanEligibility = Infer<typeof planEligibility>;

@@ -9,9 +9,11 @@ import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
+import { withCachedFields } from "./currency";
+import { fetchEligibility } from "./eligibility";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
 import { customerToRow, featureToRow, historyBetween, planToRow } from "./mapping";
-import { customerFields, featureFields, planFields, syncRunFields, type CustomerRow, type FeatureRow } from "./schema";
+import { customerFields, featureFields, planEligibility, planFields, syncRunFields, type CustomerRow, type FeatureRow } from "./schema";
 
 /** Catalogs are small; this bound keeps every catalog read finite all the same. */
 export const MAX_CATALOG_ROWS = 500;
@@ -148,11 +150,24 @@ export function getOrCreateCustomer(organizationId: string, data: CustomerData =
  * plan) and write the snapshot. Records the error on the row and returns it
  * instead of throwing, so callers decide whether a failure matters.
  */
-export async function runCustomerSync(ctx: ActionCtx, organizationId: string, data: CustomerData = {}): Promise<CustomerSyncResult> {
+export async function runCustomerSync(
+  ctx: ActionCtx, organizationId: string, data: CustomerData = {}, opts: { eligibility?: boolean } = {},
+): Promise<CustomerSyncResult> {
   const startedAt = Date.now();
   try {
-    const customer = await getOrCreateCustomer(organizationId, data);
-    const row = customerToRow(organizationId, customer, new Map(), startedAt);
+    // Eligibility (plans.list with customer_id) comes alongside; it is never worth failing the sync for.
+    const wantEligibility = opts.eligibility ?? true;
+    const [customer, early] = await Promise.all([
+      getOrCreateCustomer(organizationId, data),
+      wantEligibility ? fetchEligibility(organizationId).catch(() => null) : Promise.resolve(null),
+    ]);
+    // A customer created by this very call did not exist for the parallel plans.list: ask again.
+    const eligibility = wantEligibility && early === null ? await fetchEligibility(organizationId).catch(() => null) : early;
+    const named = await keepCustomerIdentity(organizationId, customer, data);
+    const row: CustomerRow = {
+      ...customerToRow(organizationId, named, new Map(), startedAt),
+      ...(eligibility ? { eligibility, eligibilitySyncedAt: startedAt } : {}),
+    };
     await ctx.runMutation(internal.billing.sync.applyCustomerSync, { row });
     return { ok: true, error: null };
   } catch (err) {
@@ -161,6 +176,41 @@ export async function runCustomerSync(ctx: ActionCtx, organizationId: string, da
     return { ok: false, error };
   }
 }
+
+/**
+ * get_or_create only fills an EMPTY name or email, so a customer created
+ * before (e.g. named after its owner) keeps a stale one: the Autumn customer
+ * carries the organization's name and the owner's email (receipts), so
+ * update them when they differ. No call when they already match.
+ */
+async function keepCustomerIdentity(organizationId: string, customer: Customer, data: CustomerData): Promise<Customer> {
+  const name = data.name && customer.name !== data.name ? data.name : undefined;
+  const email = data.email && customer.email !== data.email ? data.email : undefined;
+  if (!name && !email) return customer;
+  await callAutumn("customers.update", (c, o) => c.customers.update({
+    customerId: organizationId, ...(name ? { name } : {}), ...(email ? { email } : {}),
+  }, o), { write: true });
+  return { ...customer, ...(name ? { name } : {}), ...(email ? { email } : {}) };
+}
+
+/** Re-read only the org's plan eligibility (plans.list with customer_id) into its row; failures leave the old one. */
+export async function refreshEligibility(ctx: ActionCtx, organizationId: string): Promise<boolean> {
+  const startedAt = Date.now();
+  const eligibility = await fetchEligibility(organizationId).catch(() => null);
+  if (!eligibility) return false;
+  await ctx.runMutation(internal.billing.sync.applyEligibility, { organizationId, eligibility, syncedAt: startedAt });
+  return true;
+}
+
+export const applyEligibility = internalMutation({
+  args: { organizationId: v.string(), eligibility: v.array(planEligibility), syncedAt: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { organizationId, eligibility, syncedAt }) => {
+    const existing = await ctx.db.query("billingCustomers").withIndex("by_organizationId", (q) => q.eq("organizationId", organizationId)).unique();
+    if (existing && (existing.eligibilitySyncedAt ?? 0) <= syncedAt) await ctx.db.patch(existing._id, { eligibility, eligibilitySyncedAt: syncedAt });
+    return null;
+  },
+});
 
 export const syncCustomer = internalAction({
   args: { organizationId: v.string(), name: v.optional(v.string()), email: v.optional(v.string()) },
@@ -189,8 +239,10 @@ export async function upsertCustomerRow(ctx: MutationCtx, row: CustomerRow, exis
   for (const h of historyBetween(existing ? (prev as typeof row) : null, row, row.syncedAt)) {
     await ctx.db.insert("billingSubscriptionHistory", h);
   }
-  if (existing) await ctx.db.replace(existing._id, row);
-  else await ctx.db.insert("billingCustomers", row);
+  // Fields only the cache knows (locked currency, eligibility) survive a snapshot that lacks them.
+  const merged = withCachedFields(row, existing ? (prev as CustomerRow) : null);
+  if (existing) await ctx.db.replace(existing._id, merged);
+  else await ctx.db.insert("billingCustomers", merged);
   return true;
 }
 

@@ -3,7 +3,7 @@
 // scheduled change, add-ons, balances named from the feature catalog, flags
 // and invoices. One function and one validator serve both audiences.
 import { v, type Infer } from "convex/values";
-import { balance as balanceFields, display, featureType, invoice, planPrice, syncError, type CustomerRow, type FeatureRow, type PlanRow } from "./schema";
+import { balance as balanceFields, display, featureType, invoice, planEligibility, planPrice, syncError, type CustomerRow, type FeatureRow, type PlanRow } from "./schema";
 
 export const planStatus = v.union(v.literal("active"), v.literal("trialing"), v.literal("canceling"), v.literal("past_due"));
 
@@ -33,6 +33,10 @@ export const orgBillingView = v.object({
   })),
   flags: v.array(v.object({ featureId: v.string(), name: v.string() })),
   invoices: v.array(invoice),
+  /** The currency Autumn locked at the org's first payment: prices are shown and charged in it only (null: not yet). */
+  currency: v.union(v.string(), v.null()),
+  /** Per plan, what attaching it would do for this org (from Autumn): e.g. whether a free trial is still available. */
+  eligibility: v.array(planEligibility),
   syncedAt: v.union(v.number(), v.null()),
   lastSyncError: syncError,
 });
@@ -41,7 +45,7 @@ export type OrgBillingView = Infer<typeof orgBillingView>;
 export function emptyView(organizationId: string): OrgBillingView {
   return {
     organizationId, provisioned: false, plan: null, scheduledChange: null, addOns: [], balances: [], flags: [],
-    invoices: [], syncedAt: null, lastSyncError: null,
+    invoices: [], currency: null, eligibility: [], syncedAt: null, lastSyncError: null,
   };
 }
 
@@ -54,7 +58,11 @@ export function orgBillingViewOf(
 ): OrgBillingView {
   if (!row) return emptyView(organizationId);
   const main = row.subscriptions.find((s) => s.status === "active" && !s.addOn);
-  const scheduled = row.subscriptions.find((s) => s.status === "scheduled" && !s.addOn);
+  const next = row.subscriptions.find((s) => s.status === "scheduled" && !s.addOn);
+  // Autumn schedules the default (free) plan to take over a plan canceled at the end of the
+  // cycle: that is the plan ending ("canceling"), not a switch the owner chose.
+  const fallback = next !== undefined && next.autoEnable && main?.canceledAt != null;
+  const scheduled = fallback ? undefined : next;
   const status = (): Infer<typeof planStatus> => {
     if (!main) return "active";
     if (main.pastDue) return "past_due";
@@ -90,6 +98,8 @@ export function orgBillingViewOf(
     }),
     flags: row.flags.map((f) => ({ featureId: f.featureId, name: features.get(f.featureId)?.name ?? f.featureId })),
     invoices: row.invoices,
+    currency: row.currency ?? null,
+    eligibility: row.eligibility ?? [],
     syncedAt: row.syncedAt,
     lastSyncError: row.lastSyncError,
   };

@@ -13,7 +13,8 @@
 //   start after activated / gave_up → watching again from attempt 0
 //   a tick whose attempt is stale (duplicate or late) → ignored
 //
-// Each tick is one customers.get_or_create (a read-rate call, 10k/s), and at
+// Each tick is one customers.get_or_create (a read-rate call, 10k/s; the
+// activating tick adds one plans.list for the org's trial eligibility), and at
 // most five ticks run per checkout, far inside Autumn's 30/min per-customer
 // billing limit, which applies to attach/cancel, not to reads.
 import { v, type Infer } from "convex/values";
@@ -21,7 +22,7 @@ import { internal } from "../_generated/api";
 import { internalAction, internalMutation, type MutationCtx } from "../_generated/server";
 import { memberQuery, ownerAction } from "./functions";
 import { loadCustomer } from "./cache";
-import { runCustomerSync } from "./sync";
+import { refreshEligibility, runCustomerSync } from "./sync";
 import { watcherFields, type CustomerRow } from "./schema";
 
 /** Delay before each re-sync: the n-th tick runs WATCH_BACKOFF_MS[n] after the previous step. */
@@ -102,11 +103,18 @@ async function apply(ctx: MutationCtx, organizationId: string, planId: string, e
 
 /** Start watching (idempotent while a watcher for this org and plan is running). */
 export const startWatcher = internalMutation({
-  args: { organizationId: v.string(), planId: v.string() },
+  args: { organizationId: v.string(), planId: v.string(), paymentUrl: v.optional(v.string()) },
   returns: v.union(watcher, v.null()),
-  handler: async (ctx, { organizationId, planId }) => {
+  handler: async (ctx, { organizationId, planId, paymentUrl }) => {
     const row = await loadCustomer(ctx, organizationId);
-    return apply(ctx, organizationId, planId, { type: "start", now: Date.now(), baselinePurchases: purchasesOf(row, planId) });
+    const next = await apply(ctx, organizationId, planId, { type: "start", now: Date.now(), baselinePurchases: purchasesOf(row, planId) });
+    // Remember the payment page (a new one replaces an expired one) for a retried checkout.
+    if (next && paymentUrl && next.paymentUrl !== paymentUrl) {
+      const doc = await load(ctx, organizationId, planId);
+      if (doc) await ctx.db.patch(doc._id, { paymentUrl });
+      return { ...next, paymentUrl };
+    }
+    return next;
   },
 });
 
@@ -126,10 +134,12 @@ export const tick = internalAction({
   args: { organizationId: v.string(), planId: v.string(), attempt: v.number() },
   returns: v.null(),
   handler: async (ctx, { organizationId, planId, attempt }) => {
-    const result = await runCustomerSync(ctx, organizationId);
-    await ctx.runMutation(internal.billing.watcher.recordTick, {
+    // While waiting only the customer is read; eligibility is refreshed once, when the plan is active.
+    const result = await runCustomerSync(ctx, organizationId, {}, { eligibility: false });
+    const next = await ctx.runMutation(internal.billing.watcher.recordTick, {
       organizationId, planId, attempt, error: result.ok ? null : `${result.error?.code}: ${result.error?.message}`,
     });
+    if (next?.state === "activated" && next.attempt === attempt + 1) await refreshEligibility(ctx, organizationId);
     return null;
   },
 });
