@@ -9,7 +9,7 @@
 // (metering.ts: withMeteredUsage, adjustSeats), which asks Autumn atomically.
 import type { QueryCtx } from "../_generated/server";
 import { loadCustomer, loadFeatures } from "./cache";
-import { evaluateFeature, isFeatureAvailable, type FeatureCheck } from "./entitlements";
+import { evaluateFeature, isFeatureAvailable, type CheckProperties, type FeatureCheck } from "./entitlements";
 import { billingError } from "./errors";
 
 export { isFeatureAvailable };
@@ -25,23 +25,31 @@ export async function getOrgPlanItems(ctx: QueryCtx, organizationId: string): Pr
     .filter((c) => c.included);
 }
 
-export async function checkOrgFeature(ctx: QueryCtx, organizationId: string, featureId: string, required = 1): Promise<FeatureCheck> {
+/**
+ * The cached verdict for `required` units of `featureId`, with Autumn's rules
+ * and billing controls (usage limits, overage switch, spend limits).
+ * `properties` are those the usage would be tracked with: a filtered usage
+ * limit gates only a check whose properties match it, as at Autumn.
+ */
+export async function checkOrgFeature(ctx: QueryCtx, organizationId: string, featureId: string, required = 1, properties?: CheckProperties): Promise<FeatureCheck> {
   const [customer, features] = await Promise.all([loadCustomer(ctx, organizationId), loadFeatures(ctx)]);
-  return evaluateFeature({ customer, features, featureId, required, now: Date.now() });
+  return evaluateFeature({ customer, features, featureId, required, now: Date.now(), properties: properties ?? null });
 }
 
 /**
  * Throw unless the org may use `featureId` (for `required` units). Typed:
  * FEATURE_NOT_FOUND for an unknown id, QUOTA_EXCEEDED when the feature is
- * included but used up, FEATURE_NOT_AVAILABLE otherwise.
+ * included but used up or a billing control refuses (data.limitType says
+ * which: included, usage_limit, spend_limit, max_purchase),
+ * FEATURE_NOT_AVAILABLE otherwise.
  */
-export async function requireFeature(ctx: QueryCtx, organizationId: string, featureId: string, required = 1): Promise<FeatureCheck> {
-  const check = await checkOrgFeature(ctx, organizationId, featureId, required);
+export async function requireFeature(ctx: QueryCtx, organizationId: string, featureId: string, required = 1, properties?: CheckProperties): Promise<FeatureCheck> {
+  const check = await checkOrgFeature(ctx, organizationId, featureId, required, properties);
   if (check.allowed) return check;
   if (check.reason === "unknown_feature") throw billingError("FEATURE_NOT_FOUND", `Unknown feature ${featureId}`, { featureId });
   if (check.reason === "quota_exceeded") {
     throw billingError("QUOTA_EXCEEDED", `Not enough ${featureId} left`, {
-      featureId, remaining: check.balance ?? 0, required,
+      featureId, remaining: check.balance ?? 0, required, limitType: check.limitType ?? "included",
     });
   }
   throw billingError("FEATURE_NOT_AVAILABLE", `Your plan does not include ${featureId}`, { featureId, reason: check.reason });

@@ -26,7 +26,11 @@ export const featureCheck = v.object({
   reason: v.union(v.literal("ok"), v.literal("unknown_feature"), v.literal("not_included"), v.literal("quota_exceeded"), v.literal("not_provisioned")),
   requiredBalance: v.number(),
   creditCost: v.optional(v.number()),
+  limitType: v.optional(v.union(v.literal("usage_limit"), v.literal("included"), v.literal("spend_limit"), v.literal("max_purchase"))),
 });
+
+/** A check's event properties (what a filtered usage limit matches on): scalar values, compared as strings. */
+export const checkProperties = v.record(v.string(), v.union(v.string(), v.number(), v.boolean()));
 
 export const featureUsage = v.object({
   featureId: v.string(),
@@ -65,13 +69,17 @@ export const getOrgBilling = memberQuery({
   },
 });
 
-/** May the org use `featureId` (for `required` units)? Computed from the cache with Autumn's rules. */
+/**
+ * May the org use `featureId` (for `required` units)? Computed from the cache
+ * with Autumn's rules, billing controls included; `properties` are the ones
+ * the usage would be tracked with (filtered usage limits gate only then).
+ */
 export const checkFeature = memberQuery({
-  args: { featureId: v.string(), required: v.optional(v.number()) },
+  args: { featureId: v.string(), required: v.optional(v.number()), properties: v.optional(checkProperties) },
   returns: featureCheck,
-  handler: async (ctx, { featureId, required }) => {
+  handler: async (ctx, { featureId, required, properties }) => {
     const [customer, features] = await Promise.all([loadCustomer(ctx, ctx.viewer.organizationId), loadFeatures(ctx)]);
-    return evaluateFeature({ customer, features, featureId, required: required ?? 1, now: Date.now() });
+    return evaluateFeature({ customer, features, featureId, required: required ?? 1, now: Date.now(), properties: properties ?? null });
   },
 });
 

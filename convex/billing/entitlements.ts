@@ -12,11 +12,15 @@
 // that ended after the cache was written (autumn-behaviours.md #18).
 // entitlements.test.ts checks agreement with Autumn's answers cell by cell.
 //
-// Limits, inherent to the cache: it keeps one summed Balance per feature
-// (no per-source breakdown) and no billing controls (windowed usage limits,
-// spend limits, disabled overage: ladder steps 5–6), so those steps are not
-// modelled; the project's catalog uses none of them.
+// Billing controls (usage limits with windows, the overage switch, spend
+// limits) are judged by controls.ts in Autumn's order; rollovers survive a
+// lazy reset here. Limit, inherent to the cache: it keeps one summed Balance
+// per feature, so per-source subtleties Autumn sees in `breakdown` are
+// approximated (always towards refusing).
+import { judgeBalance, NO_CONTROLS, type CheckProperties, type JudgeContext, type LimitType } from "./controls";
 import type { Balance, CustomerRow, FeatureRow } from "./schema";
+
+export type { CheckProperties, LimitType };
 
 export type FeatureCheckReason = "ok" | "unknown_feature" | "not_included" | "quota_exceeded" | "not_provisioned";
 
@@ -49,6 +53,8 @@ export interface FeatureCheck {
   requiredBalance: number;
   /** Credits one unit of `featureId` costs, when a credit system can pay for it. */
   creditCost?: number;
+  /** When refused for a metered feature: what refused (Autumn's limit_type; the check response itself carries no code). */
+  limitType?: LimitType;
 }
 
 export interface EvaluateFeatureInput {
@@ -59,6 +65,8 @@ export interface EvaluateFeatureInput {
   required?: number;
   /** Current time (ms); balances whose `nextResetAt` has passed are treated as already reset, as Autumn does on its next read. */
   now: number;
+  /** The check's event properties, as they would be sent to Autumn: filtered usage limits gate only when these match. */
+  properties?: CheckProperties | null;
 }
 
 /** One balance that can pay for the feature, with how many of its units one unit of the feature costs. */
@@ -95,32 +103,22 @@ function creditSystemsFor(features: ReadonlyMap<string, FeatureRow>, featureId: 
  * The balance as Autumn would see it at `now`: once `nextResetAt` has passed,
  * Autumn resets usage before answering (#18), so a cache written in the old
  * period must not deny a check in the new one. Allocated features (seats)
- * never reset and carry no `nextResetAt`.
+ * never reset and carry no `nextResetAt`. Rollovers (§3) survive the reset
+ * (granted/remaining/usage include them) unless expired by `now`; the main
+ * allowance resets. The leftover Autumn rolls over AT this reset is not
+ * known to the cache (it needs the item's rollover cap), so it is left out
+ * until the next sync: at worst a refusal, never an allowance Autumn lacks.
  */
 function asOf(b: Balance, now: number): Balance {
   // Written so that a bad `now` (NaN) keeps the cached numbers instead of granting a fresh period.
   if (b.nextResetAt === null || !(b.nextResetAt <= now)) return b;
-  return { ...b, usage: 0, remaining: b.granted };
-}
-
-/** Float noise from credit conversions (0.1 + 0.2) must not flip a verdict. */
-const EPSILON = 1e-9;
-
-/**
- * Autumn's ladder (§4.2) on one Balance, for `required` units of that
- * balance's own feature. Billing-control steps 5–6 are not cached, so not
- * modelled. max_purchase caps total usage, grant included (§4.5).
- */
-export function balanceAllows(b: Balance, required: number): boolean {
-  if (b.unlimited) return true; // step 3
-  if (required < 0) return true; // step 4: a give-back
-  if (b.overageAllowed) {
-    // step 7: usage-based overage, unless a max_purchase cap leaves too little headroom
-    if (b.maxPurchase === null) return true;
-    const headroom = Math.max(0, b.maxPurchase - Math.max(b.usage, b.granted));
-    return b.remaining + headroom >= required - EPSILON;
-  }
-  return b.remaining >= required - EPSILON; // step 8
+  const rollovers = b.rollovers ?? [];
+  const kept = rollovers.filter((r) => r.expiresAt === null || r.expiresAt > now);
+  const sum = (rs: typeof rollovers, pick: (r: (typeof rollovers)[number]) => number): number => rs.reduce((a, r) => a + pick(r), 0);
+  const main = b.granted - sum(rollovers, (r) => r.granted);
+  const granted = main + sum(kept, (r) => r.granted);
+  const remaining = main + sum(kept, (r) => Math.max(0, r.balance));
+  return { ...b, granted, remaining, usage: granted - remaining, ...(b.rollovers ? { rollovers: kept } : {}) };
 }
 
 export function evaluateFeature(input: EvaluateFeatureInput): FeatureCheck {
@@ -169,17 +167,26 @@ export function evaluateFeature(input: EvaluateFeatureInput): FeatureCheck {
 
   // Which single balance Autumn evaluates (srv getCheckDataV2 →
   // getFeatureToUseForCheck): the feature's own when it alone allows the
-  // check; else the first credit system (catalog order) whose balance allows
-  // the *unconverted* amount; else the first credit system. That one is then
-  // judged with the amount converted by its credit cost (getCheckResponseV2).
-  // Own balance and credits are not added together for the verdict, although
-  // a track does draw on both (§4.3).
-  const allowed = ((): boolean => {
-    if (own && (credits.length === 0 || balanceAllows(own, required))) return balanceAllows(own, required);
-    // `pools` keeps catalog order and holds only the credit systems the customer has a balance in.
-    const pool = pools.find((p) => balanceAllows(p.balance, required)) ?? pools.find((p) => p.featureId === credits[0]?.featureId);
-    return pool ? balanceAllows(pool.balance, required * pool.creditCost) : false;
+  // check; else the first credit system the customer holds whose balance
+  // allows the *unconverted* amount; else the first one it holds; else its
+  // own. These choices are made without the check's properties. The chosen
+  // one is then judged (controls.ts) with the amount converted by its credit
+  // cost, the member's own usage limits and the properties
+  // (getCheckResponseV2). Own balance and credits are never added together
+  // for the verdict, although a track does draw on both (§4.3).
+  const ctx: JudgeContext = { controls: customer.billingControls ?? NO_CONTROLS, subscriptions: customer.subscriptions, now };
+  const verdict = ((): { allowed: boolean; limitType?: LimitType } => {
+    const selects = (b: Balance, id: string): boolean => judgeBalance(b, id, required, ctx).allowed;
+    const ownFirst = own && (credits.length === 0 || selects(own, featureId));
+    const pool = ownFirst ? undefined : (pools.find((p) => selects(p.balance, p.featureId)) ?? pools[0]);
+    if (pool) {
+      return judgeBalance(pool.balance, pool.featureId, required * pool.creditCost, {
+        ...ctx, properties: input.properties ?? null, member: { featureId, creditCost: pool.creditCost },
+      });
+    }
+    return own ? judgeBalance(own, featureId, required, { ...ctx, properties: input.properties ?? null }) : { allowed: false };
   })();
+  const allowed = verdict.allowed;
 
   const unlimited = sources.some((s) => s.balance.unlimited);
   const limited = sources.filter((s) => !s.balance.unlimited);
@@ -201,6 +208,7 @@ export function evaluateFeature(input: EvaluateFeatureInput): FeatureCheck {
     reason: allowed ? "ok" : "quota_exceeded",
     requiredBalance: required,
     ...withCost,
+    ...(verdict.limitType ? { limitType: verdict.limitType } : {}),
   };
 }
 

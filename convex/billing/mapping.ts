@@ -2,7 +2,8 @@
 // subscription-history diff between two snapshots of a customer. No I/O:
 // sync.ts fetches and writes; this decides what to write.
 import type { Customer, GetCustomerResponse, ListFeaturesList, Plan } from "autumn-js";
-import type { Balance, CustomerRow, FeatureRow, PlanRow } from "./schema";
+import type { Balance, BillingControls, CustomerRow, FeatureRow, PlanRow } from "./schema";
+import { windowEndAfter } from "./controls";
 
 type HistoryChange = "activated" | "scheduled" | "canceled" | "uncanceled" | "expired" | "trial_started" | "trial_converted" | "past_due";
 
@@ -101,6 +102,8 @@ export interface AutumnBalance {
   overageAllowed: boolean;
   maxPurchase: number | null;
   nextResetAt: number | null;
+  rollovers?: Array<{ granted: number; balance: number; expiresAt: number }> | undefined;
+  breakdown?: Array<{ planId: string | null; includedGrant: number; reset: { resetsAt: number | null } | null }> | undefined;
 }
 
 export function balanceToRow(b: AutumnBalance): Balance {
@@ -113,6 +116,9 @@ export function balanceToRow(b: AutumnBalance): Balance {
     overageAllowed: b.overageAllowed,
     maxPurchase: b.maxPurchase,
     nextResetAt: b.nextResetAt,
+    // Autumn writes expires_at 0 for a rollover that never expires.
+    ...(b.rollovers ? { rollovers: b.rollovers.map((r) => ({ granted: r.granted, balance: r.balance, expiresAt: r.expiresAt > 0 ? r.expiresAt : null })) } : {}),
+    ...(b.breakdown ? { grants: b.breakdown.map((g) => ({ planId: g.planId, included: g.includedGrant, resetsAt: g.reset?.resetsAt ?? null })) } : {}),
   };
 }
 
@@ -124,6 +130,7 @@ export type AutumnCustomer = Customer | GetCustomerResponse;
 
 export function customerToRow(organizationId: string, c: AutumnCustomer, planNames: ReadonlyMap<string, string>, now: number): CustomerRow {
   const name = (planId: string, embedded?: { name: string }): string => embedded?.name ?? planNames.get(planId) ?? planId;
+  const balances = Object.values(c.balances).map(balanceToRow).sort((a, b) => a.featureId.localeCompare(b.featureId));
   return {
     organizationId,
     customerId: c.id ?? organizationId,
@@ -151,7 +158,7 @@ export function customerToRow(organizationId: string, c: AutumnCustomer, planNam
       expiresAt: p.expiresAt,
       quantity: p.quantity,
     })),
-    balances: Object.values(c.balances).map(balanceToRow).sort((a, b) => a.featureId.localeCompare(b.featureId)),
+    balances,
     flags: Object.values(c.flags).map((f) => ({ featureId: f.featureId, planId: f.planId, expiresAt: f.expiresAt }))
       .sort((a, b) => a.featureId.localeCompare(b.featureId)),
     invoices: (c.invoices ?? [])
@@ -168,6 +175,7 @@ export function customerToRow(organizationId: string, c: AutumnCustomer, planNam
       .slice(0, MAX_CACHED_INVOICES),
     syncedAt: now,
     lastSyncError: null,
+    billingControls: controlsToRow(c.billingControls, balances, now),
   };
 }
 
@@ -211,4 +219,48 @@ export function historyBetween(prev: CustomerRow | null, next: CustomerRow, now:
     push(s.planId, s.planName, "expired");
   }
   return out;
+}
+
+type AutumnControls = AutumnCustomer["billingControls"];
+type Source = "customer" | "plan" | null;
+const sourceOf = (s: string | undefined): Source => (s === "customer" || s === "plan" ? s : null);
+const filterOf = (f: { properties: { [k: string]: string } } | undefined): Array<{ key: string; value: string }> =>
+  Object.entries(f?.properties ?? {}).map(([key, value]) => ({ key, value: String(value) })).sort((a, b) => a.key.localeCompare(b.key));
+
+/** Reset times a billing-cycle window on `featureId` may align to: that balance's resets, else every balance's (controls.ts). */
+function windowAnchors(featureId: string, balances: readonly Balance[]): number[] {
+  const resets = (b: Balance): number[] => [b.nextResetAt, ...(b.grants ?? []).map((g) => g.resetsAt)].filter((t): t is number => t !== null);
+  const own = balances.find((b) => b.featureId === featureId);
+  const mine = own ? resets(own) : [];
+  return [...new Set(mine.length > 0 ? mine : balances.flatMap(resets))];
+}
+
+/** Autumn's billing_controls (camelCase from autumn-js) → the cached shape, each usage window's end computed as of `now`. */
+export function controlsToRow(c: AutumnControls | undefined, balances: readonly Balance[], now: number): BillingControls {
+  return {
+    usageLimits: (c?.usageLimits ?? []).map((l) => {
+      const anchor = l.anchor === "utc" ? "utc" as const : "billing_cycle" as const;
+      const interval = String(l.interval);
+      return {
+        featureId: l.featureId, enabled: l.enabled, limit: l.limit, interval, anchor, filter: filterOf(l.filter),
+        usage: l.usage ?? 0, windowEndsAt: windowEndAfter({ interval, anchor }, windowAnchors(l.featureId, balances), now), source: sourceOf(l.source),
+      };
+    }),
+    spendLimits: (c?.spendLimits ?? []).map((l) => ({
+      featureId: l.featureId ?? null, enabled: l.enabled, limitType: l.limitType === "usage_percentage" ? "usage_percentage" as const : "absolute" as const,
+      overageLimit: l.overageLimit ?? null, skipOverageBilling: l.skipOverageBilling ?? false, source: sourceOf(l.source),
+    })),
+    overageAllowed: (c?.overageAllowed ?? []).map((o) => ({ featureId: o.featureId, enabled: o.enabled, source: sourceOf(o.source) })),
+    usageAlerts: (c?.usageAlerts ?? []).map((a) => ({
+      featureId: a.featureId ?? null, enabled: a.enabled, threshold: a.threshold, thresholdType: String(a.thresholdType), basis: String(a.basis ?? "balance"),
+      filter: filterOf(a.filter), name: a.name ?? null, source: sourceOf(a.source),
+    })),
+    autoTopups: (c?.autoTopups ?? []).map((t) => ({
+      featureId: t.featureId, enabled: t.enabled, threshold: t.threshold, quantity: t.quantity, invoiceMode: t.invoiceMode ?? false,
+      purchaseLimit: t.purchaseLimit && t.purchaseLimit.interval != null && t.purchaseLimit.limit != null
+        ? { interval: String(t.purchaseLimit.interval), intervalCount: t.purchaseLimit.intervalCount ?? 1, limit: t.purchaseLimit.limit }
+        : null,
+      source: sourceOf(t.source),
+    })),
+  };
 }

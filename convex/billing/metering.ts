@@ -59,6 +59,7 @@ import { memberQuery } from "./functions";
 import { provision } from "./provisioning";
 import { balance as balanceValidator, type Balance } from "./schema";
 import { balanceToRow, type AutumnBalance } from "./mapping";
+import { withTrackedUsage } from "./controls";
 
 // ── configuration ──────────────────────────────────────────────────────────
 
@@ -504,6 +505,18 @@ async function giveBackInCache(ctx: MutationCtx, organizationId: string, deltas:
   await ctx.db.patch(doc._id, { balances });
 }
 
+/** A granted lock takes usage-limit window headroom at Autumn (§1.5): the cached window counters grow with it (controls.ts). */
+async function countInUsageWindows(ctx: MutationCtx, organizationId: string, lockId: string): Promise<void> {
+  const doc = await loadCustomerDoc(ctx, organizationId);
+  const row = await ctx.db.query("billingReservations").withIndex("by_lockId", (q) => q.eq("lockId", lockId)).unique();
+  if (!doc?.billingControls || doc.billingControls.usageLimits.length === 0 || !row) return;
+  const costs = [...(await loadFeatures(ctx)).values()].flatMap((f) => {
+    const cost = f.creditSchema.find((c) => c.meteredFeatureId === row.featureId)?.creditCost;
+    return cost !== undefined && cost > 0 ? [{ featureId: f.featureId, creditCost: cost }] : [];
+  });
+  await ctx.db.patch(doc._id, { billingControls: withTrackedUsage(doc.billingControls, row.featureId, row.units, costs, Date.now()) });
+}
+
 /** Claim the reservation row for an operation (serialised by Convex, so two tries of one key cannot both reserve). */
 export const claimReservation = internalMutation({
   args: { organizationId: v.string(), featureId: v.string(), units: v.number(), baseLockId: v.string(), expiresAt: v.number() },
@@ -553,6 +566,7 @@ export const recordReserve = internalMutation({
       if (row && row.state === "held") await ctx.db.patch(row._id, { state: "released", settledAt: Date.now() });
     }
     const cached = await writeBalanceSnapshot(ctx, organizationId, balances);
+    if (outcome === "reserved") await countInUsageWindows(ctx, organizationId, lockId);
     // Autumn knows the customer but the cache has no row yet: fetch the whole snapshot once.
     if (!cached && outcome !== "failed") await ctx.scheduler.runAfter(0, internal.billing.sync.syncCustomer, { organizationId });
     return null;

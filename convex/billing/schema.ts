@@ -102,6 +102,60 @@ export const balance = v.object({
   overageAllowed: v.boolean(),
   maxPurchase: v.union(v.number(), v.null()),
   nextResetAt: v.union(v.number(), v.null()),
+  // Billing controls / rollovers (controls.ts). Optional: rows cached before they existed stay valid.
+  /** Rolled-over units (Autumn's balance.rollovers); granted/remaining/usage above include them. expiresAt null = never. */
+  rollovers: v.optional(v.array(v.object({ granted: v.number(), balance: v.number(), expiresAt: v.union(v.number(), v.null()) }))),
+  /** Per-plan included grants and their resets (Autumn's breakdown): a percentage spend limit's base, window anchors. */
+  grants: v.optional(v.array(v.object({ planId: v.union(v.string(), v.null()), included: v.number(), resetsAt: v.union(v.number(), v.null()) }))),
+});
+
+const controlSource = v.union(v.literal("customer"), v.literal("plan"), v.null());
+/** One property condition of a filtered usage limit (sorted by key; values compared as strings). */
+const filterProperty = v.object({ key: v.string(), value: v.string() });
+/** Autumn's customer `billing_controls` (API 2.3+: plan defaults merged, each entry with its `source`). */
+export const billingControls = v.object({
+  usageLimits: v.array(v.object({
+    featureId: v.string(),
+    enabled: v.boolean(),
+    limit: v.number(),
+    interval: v.string(),
+    anchor: v.union(v.literal("billing_cycle"), v.literal("utc")),
+    /** Empty: every event counts and every check is gated. */
+    filter: v.array(filterProperty),
+    /** Window usage as of `syncedAt` (0 when Autumn reports none). */
+    usage: v.number(),
+    /** When that window ends, as far as the cache can tell (null: unknown, so `usage` is kept). */
+    windowEndsAt: v.union(v.number(), v.null()),
+    source: controlSource,
+  })),
+  spendLimits: v.array(v.object({
+    featureId: v.union(v.string(), v.null()),
+    enabled: v.boolean(),
+    limitType: v.union(v.literal("absolute"), v.literal("usage_percentage")),
+    overageLimit: v.union(v.number(), v.null()),
+    skipOverageBilling: v.boolean(),
+    source: controlSource,
+  })),
+  overageAllowed: v.array(v.object({ featureId: v.string(), enabled: v.boolean(), source: controlSource })),
+  usageAlerts: v.array(v.object({
+    featureId: v.union(v.string(), v.null()),
+    enabled: v.boolean(),
+    threshold: v.number(),
+    thresholdType: v.string(),
+    basis: v.string(),
+    filter: v.array(filterProperty),
+    name: v.union(v.string(), v.null()),
+    source: controlSource,
+  })),
+  autoTopups: v.array(v.object({
+    featureId: v.string(),
+    enabled: v.boolean(),
+    threshold: v.number(),
+    quantity: v.number(),
+    invoiceMode: v.boolean(),
+    purchaseLimit: v.union(v.object({ interval: v.string(), intervalCount: v.number(), limit: v.number() }), v.null()),
+    source: controlSource,
+  })),
 });
 
 export const flag = v.object({
@@ -135,6 +189,8 @@ export const customerFields = {
   invoices: v.array(invoice),
   syncedAt: v.number(),
   lastSyncError: syncError,
+  /** Spend limits, usage limits (with window usage), overage switches, alerts, auto top-ups (controls.ts). */
+  billingControls: v.optional(billingControls),
 };
 
 export const historyEntry = {
@@ -276,6 +332,7 @@ export type FeatureRow = Infer<ReturnType<typeof v.object<typeof featureFields>>
 export type PlanRow = Infer<ReturnType<typeof v.object<typeof planFields>>>;
 export type CustomerRow = Infer<ReturnType<typeof v.object<typeof customerFields>>>;
 export type Balance = Infer<typeof balance>;
+export type BillingControls = Infer<typeof billingControls>;
 export type Flag = Infer<typeof flag>;
 export type Subscription = Infer<typeof subscription>;
 export type PlanEligibility = Infer<typeof planEligibility>;
