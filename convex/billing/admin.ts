@@ -8,7 +8,7 @@ import { adminAction, adminQuery } from "./functions";
 import { liveFeatureUsage, featureUsage, type FeatureUsage } from "./api";
 import { planSyncResult, customerSyncResult, runPlanSync } from "./sync";
 import { provision } from "./provisioning";
-import { listOrganizations } from "./orgDirectory";
+import { listOrganizations, requireOrganizationId } from "./orgDirectory";
 import { historyEntry, planFields, syncRunFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
 
@@ -18,13 +18,13 @@ export const adminSyncPlans = adminAction({ args: {}, returns: planSyncResult, h
 export const adminSyncCustomer = adminAction({
   args: { organizationId: v.string() },
   returns: customerSyncResult,
-  handler: (ctx, { organizationId }) => provision(ctx, organizationId),
+  handler: async (ctx, { organizationId }) => provision(ctx, await requireOrganizationId(ctx, organizationId)),
 });
 
 export const adminGetFeatureUsage = adminAction({
   args: { organizationId: v.string() },
   returns: v.array(featureUsage),
-  handler: (ctx, { organizationId }): Promise<FeatureUsage[]> => liveFeatureUsage(ctx, organizationId),
+  handler: async (ctx, { organizationId }): Promise<FeatureUsage[]> => liveFeatureUsage(ctx, await requireOrganizationId(ctx, organizationId)),
 });
 
 /** Every cached plan, archived included, with the last catalog sync result. */
@@ -47,6 +47,7 @@ export const adminGetOrgBilling = adminQuery({
   args: { organizationId: v.string() },
   returns: v.object({ billing: orgBillingView, history: v.array(v.object(historyEntry)) }),
   handler: async (ctx, { organizationId }) => {
+    await requireOrganizationId(ctx, organizationId);
     const [row, features, plans] = await Promise.all([loadCustomer(ctx, organizationId), loadFeatures(ctx), loadPlans(ctx, true)]);
     const history = await ctx.db.query("billingSubscriptionHistory")
       .withIndex("by_organizationId_at", (q) => q.eq("organizationId", organizationId)).order("desc").take(HISTORY_PAGE);

@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
 import { MAX_IMPORT_BATCH } from "./migration";
-import { errorCode, ADMIN_EMAIL, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+import { errorCode, errorData, ADMIN_EMAIL, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
+import { authModules } from "../test.setup";
+import { withRealDbGet } from "./runtimeIds.helpers";
 
 let b: BillingTest;
 let root: TestUser;
@@ -15,7 +17,8 @@ let member: TestUser;
 let orgs: { pro: string; team: string; credits: string };
 
 beforeAll(async () => {
-  b = await startBillingTest();
+  // db.get throws on an undecodable id, as on a real deployment (convex-test returns null).
+  b = await startBillingTest({ authModules: withRealDbGet(authModules) });
   await b.t.action(internal.billing.sync.syncPlans, {});
   [root, owner, member] = await Promise.all([
     b.signUp(ADMIN_EMAIL, "Root Admin"),
@@ -48,11 +51,11 @@ describe("adminImportCustomers", () => {
       { organizationId: orgs.credits, planId: "enterprise" },
     ]);
     expect(results).toEqual([
-      { organizationId: orgs.pro, planId: "pro", status: "imported", error: null },
-      { organizationId: orgs.team, planId: "team", status: "imported", error: null },
-      { organizationId: orgs.credits, planId: "credit_pack", status: "imported", error: null },
-      { organizationId: "org_that_does_not_exist", planId: "pro", status: "failed", error: { code: "INVALID_ARGUMENT", message: expect.stringContaining("org_that_does_not_exist") } },
-      { organizationId: orgs.credits, planId: "enterprise", status: "failed", error: { code: "PLAN_NOT_FOUND", message: expect.any(String) } },
+      { organizationId: orgs.pro, planId: "pro", status: "imported", error: null, reason: null },
+      { organizationId: orgs.team, planId: "team", status: "imported", error: null, reason: null },
+      { organizationId: orgs.credits, planId: "credit_pack", status: "imported", error: null, reason: null },
+      { organizationId: "org_that_does_not_exist", planId: "pro", status: "failed", error: { code: "INVALID_ARGUMENT", message: expect.stringContaining("org_that_does_not_exist") }, reason: "invalid_id" },
+      { organizationId: orgs.credits, planId: "enterprise", status: "failed", error: { code: "PLAN_NOT_FOUND", message: expect.any(String) }, reason: null },
     ]);
     // The unknown org never reached Autumn; the unknown plan was refused by it.
     const after = await sandboxCalls();
@@ -90,7 +93,7 @@ describe("adminImportCustomers", () => {
     ];
     const before = await sandboxCalls();
     const results = await importAs(root, entries);
-    expect(results).toEqual(entries.map((e) => ({ ...e, status: "already_on_plan", error: null })));
+    expect(results).toEqual(entries.map((e) => ({ ...e, status: "already_on_plan", error: null, reason: null })));
     expect((await sandboxCalls())["billing.attach"]).toBe(before["billing.attach"]);
     expect((await billingOf(orgs.credits)).addOns).toEqual([expect.objectContaining({ planId: "credit_pack", quantity: 1 })]);
     expect((await billingOf(orgs.pro)).plan).toMatchObject({ planId: "pro", status: "active" });
@@ -105,8 +108,38 @@ describe("adminImportCustomers", () => {
       const row = await ctx.db.query("billingCustomers").withIndex("by_organizationId", (q) => q.eq("organizationId", orgId)).unique();
       if (row) await ctx.db.delete(row._id);
     });
-    expect(await importAs(root, [{ organizationId: orgId, planId: "team" }])).toEqual([{ organizationId: orgId, planId: "team", status: "imported", error: null }]);
+    expect(await importAs(root, [{ organizationId: orgId, planId: "team" }])).toEqual([{ organizationId: orgId, planId: "team", status: "imported", error: null, reason: null }]);
     expect((await billingOf(orgId)).plan).toMatchObject({ planId: "team", status: "active" });
+  });
+
+  it("junk ids in the middle of a batch never abort it: every entry gets its own result, in order", async () => {
+    const orgId = await b.createOrg(owner, "Legacy Mixed");
+    await b.drainScheduled();
+    const results = await importAs(root, [
+      { organizationId: "", planId: "pro" },
+      { organizationId: "not an id; DROP TABLE", planId: "pro" },
+      { organizationId: orgId, planId: "pro" },
+      { organizationId: owner.userId, planId: "pro" }, // an id, but of another table
+    ]);
+    expect(results.map((r) => [r.status, r.error?.code ?? null, r.reason])).toEqual([
+      ["failed", "INVALID_ARGUMENT", "invalid_id"],
+      ["failed", "INVALID_ARGUMENT", "invalid_id"],
+      ["imported", null, null],
+      ["failed", "INVALID_ARGUMENT", "invalid_id"],
+    ]);
+    expect((await billingOf(orgId)).plan).toMatchObject({ planId: "pro", status: "active" });
+  });
+
+  it("admin functions taking an organization id refuse junk with INVALID_ARGUMENT {reason: invalid_id}", async () => {
+    const admin = b.as(root, null);
+    const junk = { organizationId: "junk-id" };
+    for (const p of [
+      admin.query(api.billing.admin.adminGetOrgBilling, junk),
+      admin.action(api.billing.admin.adminSyncCustomer, junk),
+      admin.action(api.billing.admin.adminGetFeatureUsage, junk),
+    ]) {
+      expect(await errorData(p)).toMatchObject({ code: "INVALID_ARGUMENT", reason: "invalid_id" });
+    }
   });
 
   it("refuses non-admins (FORBIDDEN / UNAUTHENTICATED) and oversized batches, before any Autumn call", async () => {

@@ -2,12 +2,17 @@
 // import that creates each org's Autumn customer and attaches its current
 // plan WITHOUT charging (Autumn's `no_billing_changes`), then caches it.
 // Idempotent per entry: an org already on the plan is reported, not charged.
+// Never aborts half-way: every entry gets its own result (imported,
+// already_on_plan, failed with a typed code), whatever the others did — an
+// entry whose id is not an organization id is `failed` INVALID_ARGUMENT
+// {reason: "invalid_id"} before any lookup or Autumn call, and an unexpected
+// error in one entry is that entry's failure, not the batch's.
 import { v } from "convex/values";
 import type { ActionCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { billingError, billingErrorCode } from "./errors";
 import { adminAction } from "./functions";
-import { findOrganization } from "./orgDirectory";
+import { findOrganization, normalizeAuthId } from "./orgDirectory";
 import { ownerCustomerData } from "./provisioning";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
 
@@ -19,13 +24,22 @@ const outcome = v.object({
   planId: v.string(),
   status: v.union(v.literal("imported"), v.literal("already_on_plan"), v.literal("failed")),
   error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  /** Why an entry failed before reaching Autumn: "invalid_id" (not an organization id) or "not_found". */
+  reason: v.union(v.literal("invalid_id"), v.literal("not_found"), v.null()),
 });
 
+function failed(organizationId: string, planId: string, code: string, message: string, reason: string | null = null) {
+  return { organizationId, planId, status: "failed" as const, error: { code, message }, reason };
+}
+
 async function importOne(ctx: ActionCtx, organizationId: string, planId: string) {
-  if (!(await findOrganization(ctx, organizationId))) {
-    return { organizationId, planId, status: "failed" as const, error: { code: "INVALID_ARGUMENT", message: `No organization ${organizationId}` } };
-  }
   try {
+    if (!(await normalizeAuthId(ctx, "organization", organizationId))) {
+      return failed(organizationId, planId, "INVALID_ARGUMENT", `Not an organization id: ${organizationId.slice(0, 64)}`, "invalid_id");
+    }
+    if (!(await findOrganization(ctx, organizationId))) {
+      return failed(organizationId, planId, "INVALID_ARGUMENT", `No organization ${organizationId}`, "not_found");
+    }
     const customer = await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
     const onPlan = customer.subscriptions.some((s) => s.planId === planId && s.status === "active")
       || customer.purchases.some((p) => p.planId === planId);
@@ -33,13 +47,10 @@ async function importOne(ctx: ActionCtx, organizationId: string, planId: string)
       await callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId, noBillingChanges: true }, o), { write: true });
     }
     await runCustomerSync(ctx, organizationId);
-    return { organizationId, planId, status: onPlan ? ("already_on_plan" as const) : ("imported" as const), error: null };
+    return { organizationId, planId, status: onPlan ? ("already_on_plan" as const) : ("imported" as const), error: null, reason: null };
   } catch (err) {
     const data = (err as { data?: { message?: unknown } }).data;
-    return {
-      organizationId, planId, status: "failed" as const,
-      error: { code: billingErrorCode(err) ?? "INTERNAL", message: typeof data?.message === "string" ? data.message : String(err) },
-    };
+    return failed(organizationId, planId, billingErrorCode(err) ?? "INTERNAL", typeof data?.message === "string" ? data.message : String(err));
   }
 }
 

@@ -7,9 +7,10 @@
 // ComponentApi, whose `model` union lists only the default tables; our local
 // install adds the organization plugin's tables, so the model name is widened
 // here, once.
-import type { FunctionArgs, PaginationResult } from "convex/server";
+import type { FunctionArgs, FunctionReference, PaginationResult } from "convex/server";
 import { components } from "../_generated/api";
 import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
+import { billingError } from "./errors";
 
 type Ctx = QueryCtx | MutationCtx | ActionCtx;
 type UpdateOneArgs = FunctionArgs<typeof components.betterAuth.adapter.updateOne>;
@@ -42,8 +43,39 @@ export function findOwner(ctx: Ctx, organizationId: string): Promise<MemberDoc |
   ]);
 }
 
-export function findOrganization(ctx: Ctx, organizationId: string): Promise<OrganizationDoc | null> {
-  return findOne<OrganizationDoc>(ctx, "organization", [{ field: "_id", value: organizationId }]);
+// The local component's id check (convex/betterAuth/ids.ts); not in the packaged ComponentApi type.
+type AuthTable = "user" | "organization" | "member";
+const normalizeRef = (components.betterAuth as unknown as {
+  ids: { normalize: FunctionReference<"query", "internal", { table: AuthTable; id: string }, string | null> };
+}).ids.normalize;
+
+/**
+ * `id` as an id of better-auth's `table`, or null when it is not one. Call it
+ * on every caller-supplied id before an `_id` lookup: a real deployment's
+ * db.get throws on an undecodable id (convex-test returns null).
+ */
+export function normalizeAuthId(ctx: Ctx, table: AuthTable, id: string): Promise<string | null> {
+  return ctx.runQuery(normalizeRef, { table, id });
+}
+
+/** The organization, or null (also for a string that is not an organization id). */
+export async function findOrganization(ctx: Ctx, organizationId: string): Promise<OrganizationDoc | null> {
+  const id = await normalizeAuthId(ctx, "organization", organizationId);
+  return id ? findOne<OrganizationDoc>(ctx, "organization", [{ field: "_id", value: id }]) : null;
+}
+
+/** The membership row, or null (also for a string that is not a member id). */
+export async function findMemberById(ctx: Ctx, memberId: string): Promise<MemberDoc | null> {
+  const id = await normalizeAuthId(ctx, "member", memberId);
+  return id ? findOne<MemberDoc>(ctx, "member", [{ field: "_id", value: id }]) : null;
+}
+
+/** A caller-supplied organization id, validated: INVALID_ARGUMENT {reason: "invalid_id"} when it is not one. */
+export async function requireOrganizationId(ctx: Ctx, organizationId: string): Promise<string> {
+  if (!(await normalizeAuthId(ctx, "organization", organizationId))) {
+    throw billingError("INVALID_ARGUMENT", "That is not an organization id", { reason: "invalid_id", field: "organizationId" });
+  }
+  return organizationId;
 }
 
 /** Organizations newest first, one page at a time (never a full scan). */

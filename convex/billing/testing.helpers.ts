@@ -23,6 +23,8 @@ export interface BillingTestOptions {
   transactionLimits?: Parameters<typeof convexTest>[0]["transactionLimits"];
   /** The app's module map to run (default: all of convex/); e.g. an instrumented copy. */
   modules?: typeof modules;
+  /** The better-auth component's module map (default: convex/betterAuth/); e.g. withRealDbGet(authModules). */
+  authModules?: typeof authModules;
 }
 
 function makeTest(opts: BillingTestOptions = {}) {
@@ -76,7 +78,7 @@ export async function startBillingTest(opts: BillingTestOptions = {}): Promise<B
   const autumn = await startTestSandbox();
   setEnv(autumn.url);
   const t = makeTest(opts);
-  t.registerComponent("betterAuth", authSchema, authModules);
+  t.registerComponent("betterAuth", authSchema, opts.authModules ?? authModules);
   const post = (path: string, body: unknown, cookie = ""): Promise<Response> =>
     t.fetch(`/api/auth${path}`, {
       method: "POST",

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../_generated/api";
 import { errorData as failure, startBillingTest, type BillingTest, type TestUser } from "../billing/testing.helpers";
+import { withRealDbGet } from "../billing/runtimeIds.helpers";
+import { authModules } from "../test.setup";
 
 let b: BillingTest;
 let owner: TestUser;
@@ -14,7 +16,8 @@ let cat: TestUser;
 let orgId: string;
 
 beforeAll(async () => {
-  b = await startBillingTest();
+  // db.get throws on an undecodable id, as on a real deployment (convex-test returns null).
+  b = await startBillingTest({ authModules: withRealDbGet(authModules) });
   await b.syncCatalog();
   owner = await b.signUp("olga@example.com", "Olga Owner");
   ann = await b.signUp("ann@example.com", "Ann");
@@ -72,6 +75,14 @@ describe("members", () => {
     expect(await failure(b.as(bob, orgId).action(api.members.members.removeMember, { memberId: annMember!.memberId })))
       .toMatchObject({ code: "FORBIDDEN" });
     expect(await failure(b.as(cat, orgId).query(api.members.members.listMembers, {}))).toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it("a junk member id is INVALID_ARGUMENT {reason: invalid_id}, validated before any lookup", async () => {
+    const asOwner = await withSession(owner);
+    for (const memberId of ["junk", "", orgId /* an id, but of another table */]) {
+      expect(await failure(asOwner.action(api.members.members.removeMember, { memberId })))
+        .toMatchObject({ code: "INVALID_ARGUMENT", reason: "invalid_id" });
+    }
   });
 
   it("the owner can't be removed", async () => {

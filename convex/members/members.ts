@@ -14,7 +14,7 @@ import { authComponent, createAuth } from "../auth";
 import { billingError, type BillingErrorCode } from "../billing/errors";
 import { memberQuery, ownerAction } from "../billing/functions";
 import { adjustSeats } from "../billing/metering";
-import { findUser, type MemberDoc, type UserDoc } from "../billing/orgDirectory";
+import { findMemberById, findUser, normalizeAuthId, type MemberDoc, type UserDoc } from "../billing/orgDirectory";
 
 const MAX_MEMBERS_LISTED = 200;
 const EMAIL_MAX = 254;
@@ -58,13 +58,6 @@ async function findUserByEmail(ctx: ActionCtx, email: string): Promise<UserDoc |
     model: "user",
     where: [{ field: "email", value: email }],
   })) as UserDoc | null;
-}
-
-async function findMemberById(ctx: ActionCtx, memberId: string): Promise<MemberDoc | null> {
-  return (await ctx.runQuery(components.betterAuth.adapter.findOne, {
-    model: "member" as PackagedModel,
-    where: [{ field: "_id", value: memberId }],
-  })) as MemberDoc | null;
 }
 
 async function findMembership(ctx: ActionCtx, organizationId: string, userId: string): Promise<MemberDoc | null> {
@@ -148,6 +141,10 @@ export const removeMember = ownerAction({
   returns: v.null(),
   handler: async (ctx, { memberId }): Promise<null> => {
     const { organizationId } = ctx.viewer;
+    // Validated before any lookup: a real deployment's db.get throws on a string that is not an id.
+    if (!(await normalizeAuthId(ctx, "member", memberId))) {
+      throw billingError("INVALID_ARGUMENT", "That is not a member id", { reason: "invalid_id", field: "memberId" });
+    }
     const member = await findMemberById(ctx, memberId);
     if (!member || member.organizationId !== organizationId) {
       throw billingError("INVALID_ARGUMENT", "That person is not a member of this organization", { reason: "member_not_found" });
