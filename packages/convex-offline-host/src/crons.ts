@@ -69,9 +69,40 @@ export class CronRunner {
     private readonly engine: Engine,
     private readonly log: Log,
     private readonly changed: () => void,
+    /** Persisted last-run times: records each run, and says which runs were missed while the host was down. */
+    private readonly history?: { lastRuns(): Record<string, number>; record(identifier: string, at: number): void },
   ) {}
 
+  /**
+   * Crons whose next run after their recorded last run has passed (they fell
+   * due while the host was down): one catch-up run each, like a deployment
+   * after downtime (not one per missed tick). A cron never seen before is
+   * recorded as run now.
+   */
+  missed(now = Date.now()): Array<{ identifier: string; dueAt: number }> {
+    if (!this.history) return [];
+    const last = this.history.lastRuns();
+    const due: Array<{ identifier: string; dueAt: number }> = [];
+    for (const entry of this.entries) {
+      const at = last[entry.identifier];
+      if (at === undefined) {
+        this.history.record(entry.identifier, now);
+        continue;
+      }
+      const timing = cronTiming(entry.schedule);
+      const next = "everyMs" in timing
+        ? (timing.everyMs > 0 ? at + timing.everyMs : Infinity)
+        : (new Cron(timing.pattern, { utcOffset: 0, paused: true }).nextRun(new Date(at))?.getTime() ?? Infinity);
+      if (next <= now) due.push({ identifier: entry.identifier, dueAt: next });
+    }
+    return due;
+  }
+
   start(): void {
+    for (const { identifier, dueAt } of this.missed()) {
+      this.log(`[cron] "${identifier}" was due at ${new Date(dueAt).toISOString()} while the host was down: running it now`);
+      void this.run(identifier);
+    }
     for (const entry of this.entries) {
       const timing = cronTiming(entry.schedule);
       if ("everyMs" in timing) {
@@ -100,6 +131,7 @@ export class CronRunner {
       return { success: false, errorMessage: "Cron is already running" };
     }
     this.running.add(identifier);
+    this.history?.record(identifier, Date.now());
     try {
       const outcome = await this.engine.call("any", entry.functionName, entry.args, this.engine.accessor({ identity: null }), {
         allowInternal: true,

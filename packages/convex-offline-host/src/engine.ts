@@ -32,7 +32,7 @@ function flag(fn: unknown, name: string): boolean {
   return (typeof fn === "function" || (typeof fn === "object" && fn !== null)) && (fn as Record<string, unknown>)[name] === true;
 }
 
-function kindOf(fn: unknown): FnKind | null {
+export function kindOf(fn: unknown): FnKind | null {
   if (flag(fn, "isQuery")) return "query";
   if (flag(fn, "isMutation")) return "mutation";
   if (flag(fn, "isAction")) return "action";

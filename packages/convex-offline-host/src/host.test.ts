@@ -104,7 +104,7 @@ let orgId = "";
 let token = "";
 
 beforeAll(async () => {
-  autumn = await startTestSandbox();
+  autumn = await startTestSandbox({ keys: ["am_sk_test_offline_host"] });
   host = await startOfflineHost({
     convexDir: CONVEX_DIR,
     port: 0,

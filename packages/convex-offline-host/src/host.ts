@@ -7,9 +7,12 @@
 //   anything else                         HTTP actions (convex/http.ts) via t.fetch
 //
 // It exists because the real Convex backend binary cannot be downloaded
-// offline. It is not a deployment: state lives in memory and is gone on
-// restart, there are no limits, no isolation between functions beyond
-// convex-test's, and queries are re-run wholesale instead of by read set.
+// offline. It is not a deployment: there are no limits, no isolation between
+// functions beyond convex-test's, and queries are re-run wholesale instead of
+// by read set. With `dataDir` its state persists there (persist.ts: every
+// commit is on disk before it is acknowledged; scheduled.ts re-arms
+// scheduled functions after a restart; crons that fell due while it was
+// down run once on start); without it, state is in memory only.
 import { createServer, type IncomingMessage } from "node:http";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -19,9 +22,12 @@ import { convexTest } from "convex-test";
 import type { GenericSchema, SchemaDefinition } from "convex/server";
 import { parseAuthConfig, TokenVerifier } from "./auth.js";
 import { CronRunner, parseCrons } from "./crons.js";
-import { Engine, type Outcome, type Root } from "./engine.js";
+import { Engine, kindOf, type Outcome, type Root } from "./engine.js";
 import { createHttpHandler, SYNC_PATH } from "./http.js";
-import { buildModuleIndex, findLocalComponents, importFile } from "./modules.js";
+import { buildModuleIndex, findLocalComponents, importFile, type ModuleIndex } from "./modules.js";
+import { engineInternals, installIds, Persistence, type PersistStats } from "./persist.js";
+import { ScheduledRecovery } from "./scheduled.js";
+import { statusPage } from "./status.js";
 import { SyncHub } from "./sync.js";
 
 export interface OfflineHostOptions {
@@ -43,6 +49,8 @@ export interface OfflineHostOptions {
   log?: (line: string) => void;
   /** Clock for token expiry (default Date.now); tests move it to expire tokens. */
   now?: () => number;
+  /** Keep state in this directory (created if missing; one host per directory). Default: in memory only. */
+  dataDir?: string | null;
 }
 
 export interface OfflineHost {
@@ -58,6 +66,8 @@ export interface OfflineHost {
   cronNames: string[];
   /** Re-run subscriptions now and wait until every client has been sent the result. */
   refresh(): Promise<void>;
+  /** Where state persists (null: in memory), what was loaded, and the commit log's fsync timings. */
+  persistence: { dataDir: string | null; loaded: PersistStats | null; timing: { appends: number; totalMs: number; maxMs: number } };
   close(): Promise<void>;
 }
 
@@ -125,19 +135,36 @@ export async function startOfflineHost(options: OfflineHostOptions): Promise<Off
     log("━".repeat(BANNER.length));
     log(BANNER);
     log("━".repeat(BANNER.length));
-    log("  State is IN MEMORY ONLY: every user, organization and document is lost when this process stops.");
     log(`  Functions: ${convexDir}`);
 
     const components = findLocalComponents(convexDir);
     const rootModules = buildModuleIndex(convexDir, components.map((c) => c.dir));
     const t = convexTest(await loadSchema(convexDir), rootModules.map);
+    const moduleIndexes = new Map<string, ModuleIndex>([["", rootModules]]);
     for (const c of components) {
       const schema = await loadSchema(c.dir);
       if (!schema) throw new Error(`Component ${c.name} (${c.dir}) has no schema.ts`);
-      t.registerComponent(c.name, schema, buildModuleIndex(c.dir).map);
+      const index = buildModuleIndex(c.dir);
+      t.registerComponent(c.name, schema, index.map);
+      moduleIndexes.set(c.name, index);
       log(`  Component: ${c.name} (${c.dir})`);
     }
     const engine = new Engine(t, rootModules, log);
+
+    // State: random ids always; on disk when a data directory is given.
+    const internals = await engineInternals(t);
+    for (const c of Object.values(internals.components)) installIds(c.db);
+    const dataDir = options.dataDir ? resolve(options.dataDir) : null;
+    let persistence: Persistence | null = null;
+    let loaded: PersistStats | null = null;
+    if (dataDir) {
+      persistence = new Persistence(dataDir, internals, log);
+      loaded = persistence.open();
+      log(`  State persists in ${dataDir}: ${loaded.documents} documents loaded (${loaded.records} log records replayed, ${loaded.replayMs} ms)`);
+      if (loaded.droppedTail) log(`  ⚠ The commit log ended in a damaged record (${loaded.droppedTail.reason}); it was dropped and the rest kept (see above).`);
+    } else {
+      log("  State is IN MEMORY ONLY: every user, organization and document is lost when this process stops.");
+    }
 
     // Auth: the providers of convex/auth.config.ts; own-site URLs go through t.fetch.
     const authConfigFile = firstExisting(convexDir, "auth.config");
@@ -156,11 +183,36 @@ export async function startOfflineHost(options: OfflineHostOptions): Promise<Off
     const hub = new SyncHub(engine, verifier, log, now, options.pollIntervalMs ?? 300);
     const changed = () => hub.requestRefresh();
 
+    // Scheduled functions whose timers died with the previous process.
+    const recovery = persistence ? new ScheduledRecovery(t, persistence, async (componentPath, udfPath) => {
+      const [modulePath = "", exportName = "default"] = udfPath.split(":");
+      const index = moduleIndexes.get(componentPath);
+      if (!index?.files.has(modulePath)) return null;
+      return kindOf((await index.load(modulePath))[exportName]);
+    }, log, changed) : null;
+    if (recovery) {
+      const r = await recovery.start([...moduleIndexes.keys()]);
+      if (r.due + r.later + r.failed + r.rerun > 0) {
+        log(`  Scheduled functions restored: ${r.due} due now, ${r.later} later, ${r.rerun} interrupted mutations re-run, ${r.failed} interrupted actions marked failed`);
+      }
+    }
+
     const cronsFile = firstExisting(convexDir, "crons");
-    const cronRunner = new CronRunner(cronsFile ? parseCrons(await loadDefault(cronsFile)) : [], engine, log, changed);
+    const p = persistence;
+    const cronRunner = new CronRunner(cronsFile ? parseCrons(await loadDefault(cronsFile)) : [], engine, log, changed,
+      p ? { lastRuns: () => p.cronLastRuns(), record: (id, at) => p.recordCron(id, at) } : undefined);
     if (options.crons ?? true) cronRunner.start();
 
-    onRequest = createHttpHandler({ engine, verifier, log, changed });
+    const startedAt = Date.now();
+    const persistInfo = { dataDir, loaded, timing: persistence?.timing ?? { appends: 0, totalMs: 0, maxMs: 0 } };
+    onRequest = createHttpHandler({
+      engine, verifier, log, changed,
+      statusPage: () => statusPage({
+        url, siteUrl, convexDir, startedAt, persistence: persistInfo, crons: cronRunner.entries.map((e) => e.identifier),
+        components: [...moduleIndexes.keys()].filter(Boolean),
+        documents: Object.fromEntries(Object.entries(internals.components).map(([path, c]) => [path || "app", Object.keys(c.db._documents).length])),
+      }),
+    });
 
     const wss = new WebSocketServer({ noServer: true });
     server.on("upgrade", (req, socket, head) => {
@@ -186,6 +238,7 @@ export async function startOfflineHost(options: OfflineHostOptions): Promise<Off
       url,
       siteUrl,
       t,
+      persistence: persistInfo,
       cronNames: cronRunner.entries.map((e) => e.identifier),
       runCron: (identifier) => cronRunner.run(identifier),
       async refresh() {
@@ -194,10 +247,12 @@ export async function startOfflineHost(options: OfflineHostOptions): Promise<Off
       },
       async close() {
         cronRunner.stop();
+        recovery?.stop();
         hub.close();
         await new Promise<void>((r) => wss.close(() => r()));
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
+        persistence?.close();
       },
     };
   } catch (err) {

@@ -64,6 +64,8 @@ export interface HttpDeps {
   log: Log;
   /** Called after anything that may have written (mutations, actions, HTTP actions). */
   changed(): void;
+  /** HTML for GET / when convex/http.ts routes nothing there. */
+  statusPage?: () => string;
 }
 
 export function createHttpHandler(deps: HttpDeps) {
@@ -143,6 +145,10 @@ export function createHttpHandler(deps: HttpDeps) {
     let response: Response;
     try {
       response = await acc.fetch(req.url ?? "/", { method, headers, ...(body !== undefined && body.length > 0 ? { body: new Uint8Array(body) } : {}) });
+      const pathname = new URL(req.url ?? "/", "http://host").pathname;
+      if (response.status === 404 && pathname === "/" && (method === "GET" || method === "HEAD") && deps.statusPage) {
+        response = new Response(deps.statusPage(), { status: 200, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+      }
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       log(`[http] ${method} ${req.url ?? "/"} failed: ${e.stack ?? e.message}`);

@@ -7,6 +7,7 @@
 //   CONVEX_OFFLINE_SITE_URL  CONVEX_SITE_URL the functions see (default: this server's URL)
 //   SITE_URL                 the web app's origin, trusted by better-auth (default http://127.0.0.1:5173)
 //   BETTER_AUTH_SECRET       (default: a fixed development secret, with a warning)
+//   CONVEX_OFFLINE_DATA      data directory (default <repo>/.data/convex); "memory" keeps state in memory only
 //   AUTUMN_SANDBOX_URL, AUTUMN_SECRET_KEY, AUTUMN_API_URL, AUTUMN_TIMEOUT_MS, AUTUMN_WEBHOOK_SECRET,
 //   BILLING_ADMIN_EMAILS, … are passed through to the functions unchanged.
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,8 @@ import { resolve } from "node:path";
 import { startOfflineHost } from "./host.js";
 
 const DEV_SECRET = "offline-dev-secret-offline-dev-secret-0000";
-const convexDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../convex");
+const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
+const convexDir = resolve(repoRoot, "convex");
 
 function port(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === "") return 3212;
@@ -30,8 +32,11 @@ process.on("unhandledRejection", (reason) => {
 const env = process.env;
 if (!env.BETTER_AUTH_SECRET) console.warn("[offline-host] BETTER_AUTH_SECRET not set: using a fixed development secret.");
 
+const dataDir = env.CONVEX_OFFLINE_DATA === "memory" ? null : resolve(repoRoot, env.CONVEX_OFFLINE_DATA ?? ".data/convex");
+
 const host = await startOfflineHost({
   convexDir,
+  dataDir,
   port: port(env.CONVEX_OFFLINE_PORT),
   ...(env.CONVEX_OFFLINE_HOSTNAME ? { hostname: env.CONVEX_OFFLINE_HOSTNAME } : {}),
   ...(env.CONVEX_OFFLINE_SITE_URL ? { siteUrl: env.CONVEX_OFFLINE_SITE_URL } : {}),
@@ -46,14 +51,15 @@ console.log(`Convex offline host ready: ${host.url}`);
 console.log(`  web app:   VITE_CONVEX_URL=${host.url} CONVEX_SITE_URL=${host.siteUrl}`);
 console.log(`  SITE_URL:  ${process.env.SITE_URL ?? ""}`);
 console.log(`  Autumn:    ${process.env.AUTUMN_SANDBOX_URL ? `sandbox ${process.env.AUTUMN_SANDBOX_URL}` : process.env.AUTUMN_SECRET_KEY ? "AUTUMN_SECRET_KEY set" : "default sandbox URL (start it with `pnpm sandbox`)"}`);
-console.log("  Ctrl-C to stop (all data is discarded).");
+console.log(`  State:     ${dataDir ?? "in memory (discarded on stop)"}`);
+console.log("  Ctrl-C to stop.");
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1);
     stopping = true;
-    console.log(`\n[offline-host] ${signal}: shutting down, in-memory state discarded.`);
+    console.log(`\n[offline-host] ${signal}: shutting down${dataDir ? "" : ", in-memory state discarded"}.`);
     void host.close().finally(() => process.exit(0));
   });
 }

@@ -61,3 +61,18 @@ export const shout = action({
   args: { body: v.string() },
   handler: async (_ctx, { body }) => body.toUpperCase(),
 });
+
+/** Two documents in one transaction: after a crash both exist or neither does. */
+export const sendPair = mutation({
+  args: { tag: v.string() },
+  handler: async (ctx, { tag }) => {
+    const a = await ctx.db.insert("messages", { body: `${tag}:a`, author: null });
+    const b = await ctx.db.insert("messages", { body: `${tag}:b`, author: null });
+    return [a, b];
+  },
+});
+
+export const ids = query({
+  args: {},
+  handler: async (ctx) => (await ctx.db.query("messages").collect()).map((m) => ({ id: m._id, body: m.body })),
+});

@@ -1,0 +1,114 @@
+// Scheduled functions that outlived their process. convex-test runs a
+// scheduled function from a setTimeout made when it was scheduled; after a
+// restart those timers are gone while the `_scheduled_functions` rows (now
+// persisted) still say "pending". This re-arms them, moving each row through
+// the same states convex-test's runScheduledFunction does:
+//   pending    → timer at its scheduledTime (at once if it fell due while down)
+//   inProgress → a mutation is run again (its writes never committed: a
+//                mutation is one transaction); an action is marked failed,
+//                as a deployment does (actions run at most once).
+import type { Value } from "convex/values";
+import type { Root } from "./engine.js";
+import type { Persistence } from "./persist.js";
+
+type Log = (line: string) => void;
+
+interface Job {
+  _id: string;
+  name: string;
+  args: Value[];
+  scheduledTime: number;
+  state: { kind: string };
+}
+
+/** The runtime surface of a convex-test accessor beyond its typings. */
+interface RawAccessor {
+  runInComponent(componentPath: string, handler: () => Promise<unknown>): Promise<unknown>;
+  fun(functionPath: { componentPath: string; udfPath: string }, args: unknown): Promise<unknown>;
+}
+
+export class ScheduledRecovery {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly t: Root,
+    private readonly persistence: Persistence,
+    /** "mutation" | "action" | "query" | null for a component's function path ("billing/sync:syncCustomer"). */
+    private readonly kindOf: (componentPath: string, udfPath: string) => Promise<string | null>,
+    private readonly log: Log,
+    private readonly changed: () => void,
+  ) {}
+
+  /** Re-arm every pending job; settle the ones a crash left in progress. Returns counts. */
+  async start(components: string[]): Promise<{ due: number; later: number; failed: number; rerun: number }> {
+    const counts = { due: 0, later: 0, failed: 0, rerun: 0 };
+    const now = Date.now();
+    for (const path of components) {
+      const db = this.persistence.db(path);
+      if (!db) continue;
+      const jobs = Object.values(db._documents).filter((d) => d._id.endsWith("_scheduled_functions")) as unknown as Job[];
+      for (const job of jobs.sort((a, b) => a.scheduledTime - b.scheduledTime)) {
+        if (job.state.kind === "pending") {
+          if (job.scheduledTime <= now) counts.due += 1;
+          else counts.later += 1;
+          this.arm(path, job, Math.max(0, job.scheduledTime - now));
+        } else if (job.state.kind === "inProgress") {
+          const kind = await this.kindOf(path, job.name);
+          if (kind === "mutation") {
+            counts.rerun += 1;
+            await this.setState(path, job._id, "pending");
+            this.arm(path, job, 0);
+          } else {
+            counts.failed += 1;
+            await this.setState(path, job._id, "failed", { completedTime: now });
+            this.log(`[scheduler] ${job.name} (${job._id}) was running when the host stopped: marked failed (actions run at most once)`);
+          }
+        }
+      }
+    }
+    if (counts.failed > 0) this.changed();
+    return counts;
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private arm(path: string, job: Job, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.run(path, job).finally(() => this.changed());
+    }, Math.min(delayMs, 2 ** 31 - 1));
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async setState(path: string, id: string, kind: string, extra: Record<string, Value> = {}): Promise<boolean> {
+    const raw = this.t as unknown as RawAccessor;
+    const db = this.persistence.db(path);
+    if (!db) return false;
+    return (await raw.runInComponent(path, async () => {
+      if (db.get("_scheduled_functions", id) === null) return false;
+      db.patch("_scheduled_functions", id, { state: { kind }, ...extra });
+      return true;
+    })) as boolean;
+  }
+
+  private async run(path: string, job: Job): Promise<void> {
+    const raw = this.t as unknown as RawAccessor;
+    const db = this.persistence.db(path);
+    const current = db?.get("_scheduled_functions", job._id) as unknown as Job | null;
+    if (!current || current.state.kind !== "pending") return; // canceled or already handled
+    await this.setState(path, job._id, "inProgress");
+    this.log(`[scheduler] running ${job.name} (scheduled for ${new Date(job.scheduledTime).toISOString()}, restored after a restart)`);
+    try {
+      await raw.fun({ componentPath: path, udfPath: job.name }, job.args[0] ?? {});
+    } catch (err) {
+      this.log(`[scheduler] ${job.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      await this.setState(path, job._id, "failed", { completedTime: Date.now() });
+      return;
+    }
+    await this.setState(path, job._id, "success", { completedTime: Date.now() });
+  }
+}
