@@ -91,11 +91,12 @@ export function calendarEndAt(interval: string, at: number): number | null {
  * When the window holding a limit's usage at `at` ends. `anchors` are the
  * reset times of the entitlements Autumn may align a billing-cycle window to
  * (the feature's balance resets, else any); with none, or with `utc`, the UTC
- * calendar. Several candidates → the latest end (see header). Null if unknown.
+ * calendar (`orCalendar`: the calendar is a candidate too). Several
+ * candidates → the latest end (see header). Null if unknown.
  */
-export function windowEndAfter(limit: Pick<UsageLimitRow, "interval" | "anchor">, anchors: readonly number[], at: number): number | null {
+export function windowEndAfter(limit: Pick<UsageLimitRow, "interval" | "anchor">, anchors: readonly number[], at: number, orCalendar = false): number | null {
   if (limit.anchor === "utc" || anchors.length === 0) return calendarEndAt(limit.interval, at);
-  const ends = anchors.map((a) => cycleEndAt(a, limit.interval, at));
+  const ends = [...anchors.map((a) => cycleEndAt(a, limit.interval, at)), ...(orCalendar ? [calendarEndAt(limit.interval, at)] : [])];
   if (ends.some((e) => e === null)) return null;
   return Math.max(...(ends as number[]));
 }

@@ -227,12 +227,16 @@ const sourceOf = (s: string | undefined): Source => (s === "customer" || s === "
 const filterOf = (f: { properties: { [k: string]: string } } | undefined): Array<{ key: string; value: string }> =>
   Object.entries(f?.properties ?? {}).map(([key, value]) => ({ key, value: String(value) })).sort((a, b) => a.key.localeCompare(b.key));
 
-/** Reset times a billing-cycle window on `featureId` may align to: that balance's resets, else every balance's (controls.ts). */
-function windowAnchors(featureId: string, balances: readonly Balance[]): number[] {
+/**
+ * Reset times a billing-cycle window on `featureId` may align to: that
+ * balance's resets; else (no reset of its own: a credit system's, or the UTC
+ * calendar) every balance's and the calendar (controls.ts takes the latest).
+ */
+function windowAnchors(featureId: string, balances: readonly Balance[]): { anchors: number[]; orCalendar: boolean } {
   const resets = (b: Balance): number[] => [b.nextResetAt, ...(b.grants ?? []).map((g) => g.resetsAt)].filter((t): t is number => t !== null);
   const own = balances.find((b) => b.featureId === featureId);
   const mine = own ? resets(own) : [];
-  return [...new Set(mine.length > 0 ? mine : balances.flatMap(resets))];
+  return mine.length > 0 ? { anchors: [...new Set(mine)], orCalendar: false } : { anchors: [...new Set(balances.flatMap(resets))], orCalendar: true };
 }
 
 /** Autumn's billing_controls (camelCase from autumn-js) → the cached shape, each usage window's end computed as of `now`. */
@@ -241,9 +245,10 @@ export function controlsToRow(c: AutumnControls | undefined, balances: readonly 
     usageLimits: (c?.usageLimits ?? []).map((l) => {
       const anchor = l.anchor === "utc" ? "utc" as const : "billing_cycle" as const;
       const interval = String(l.interval);
+      const { anchors, orCalendar } = windowAnchors(l.featureId, balances);
       return {
         featureId: l.featureId, enabled: l.enabled, limit: l.limit, interval, anchor, filter: filterOf(l.filter),
-        usage: l.usage ?? 0, windowEndsAt: windowEndAfter({ interval, anchor }, windowAnchors(l.featureId, balances), now), source: sourceOf(l.source),
+        usage: l.usage ?? 0, windowEndsAt: windowEndAfter({ interval, anchor }, anchors, now, orCalendar), source: sourceOf(l.source),
       };
     }),
     spendLimits: (c?.spendLimits ?? []).map((l) => ({
