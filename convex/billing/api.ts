@@ -4,13 +4,10 @@
 // write what they learn back into the cache.
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
-import type { ActionCtx } from "../_generated/server";
+import { makeFunctionReference } from "convex/server";
 import { loadCustomer, loadFeatures, loadPlans } from "./cache";
 import { evaluateFeature } from "./entitlements";
 import { memberAction, memberQuery } from "./functions";
-import { customerToRow } from "./mapping";
-import { orgCustomerData } from "./provisioning";
-import { getOrCreateCustomer } from "./sync";
 import { display, historyEntry, planFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
 
@@ -44,6 +41,8 @@ export const featureUsage = v.object({
 });
 
 export type FeatureUsage = Infer<typeof featureUsage>;
+
+const liveUsageRef = makeFunctionReference<"action", { organizationId: string }, FeatureUsage[]>("billing/usage:live");
 
 const planView = v.object(planFields);
 
@@ -83,34 +82,11 @@ export const checkFeature = memberQuery({
   },
 });
 
-/**
- * Live usage straight from Autumn (one call), which also refreshes the
- * cache. get_or_create doubles as the lazy provisioning path: an org with
- * no customer yet gets one (with the default plan) here.
- */
-export async function liveFeatureUsage(ctx: ActionCtx, organizationId: string): Promise<FeatureUsage[]> {
-  const startedAt = Date.now();
-  const customer = await getOrCreateCustomer(organizationId, await orgCustomerData(ctx, organizationId));
-  await ctx.runMutation(internal.billing.sync.applyCustomerSync, { row: customerToRow(organizationId, customer, new Map(), startedAt) });
-  const features: Array<{ featureId: string; name: string; display: { singular: string; plural: string } | null }> =
-    await ctx.runQuery(internal.billing.catalog.featureNames, {});
-  const names = new Map(features.map((f) => [f.featureId, f]));
-  return Object.values(customer.balances).map((b) => ({
-    featureId: b.featureId,
-    name: names.get(b.featureId)?.name ?? b.featureId,
-    display: names.get(b.featureId)?.display ?? null,
-    granted: b.granted,
-    remaining: b.remaining,
-    usage: b.usage,
-    unlimited: b.unlimited,
-    nextResetAt: b.nextResetAt,
-  })).sort((a, b) => a.featureId.localeCompare(b.featureId));
-}
-
 export const getFeatureUsage = memberAction({
   args: {},
   returns: v.array(featureUsage),
-  handler: (ctx): Promise<FeatureUsage[]> => liveFeatureUsage(ctx, ctx.viewer.organizationId),
+  // In billing/usage.ts, so this module (the hot queries) never loads autumn-js.
+  handler: (ctx): Promise<FeatureUsage[]> => ctx.runAction(liveUsageRef, { organizationId: ctx.viewer.organizationId }),
 });
 
 /** Lazy provisioning for the UI: called when getOrgBilling says the org is not provisioned yet. */

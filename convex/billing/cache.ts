@@ -3,7 +3,7 @@
 import type { QueryCtx } from "../_generated/server";
 import type { Doc } from "../_generated/dataModel";
 import type { CustomerRow, FeatureRow, PlanRow } from "./schema";
-import { MAX_CATALOG_ROWS } from "./sync";
+import { MAX_CATALOG_ROWS } from "./limits";
 
 function strip<T extends { _id: unknown; _creationTime: number }>(doc: T): Omit<T, "_id" | "_creationTime"> {
   const { _id, _creationTime, ...rest } = doc;

@@ -28,7 +28,7 @@ const outcome = v.object({
   reason: v.union(v.literal("invalid_id"), v.literal("not_found"), v.null()),
 });
 
-function failed(organizationId: string, planId: string, code: string, message: string, reason: string | null = null) {
+function failed(organizationId: string, planId: string, code: string, message: string, reason: "invalid_id" | "not_found" | null = null) {
   return { organizationId, planId, status: "failed" as const, error: { code, message }, reason };
 }
 

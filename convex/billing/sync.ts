@@ -15,8 +15,8 @@ import { billingErrorCode, type BillingErrorCode } from "./errors";
 import { customerToRow, featureToRow, historyBetween, planToRow } from "./mapping";
 import { customerFields, featureFields, planEligibility, planFields, syncRunFields, type CustomerRow, type FeatureRow } from "./schema";
 
-/** Catalogs are small; this bound keeps every catalog read finite all the same. */
-export const MAX_CATALOG_ROWS = 500;
+import { MAX_CATALOG_ROWS } from "./limits";
+export { MAX_CATALOG_ROWS };
 
 export const planSyncResult = v.object({
   ok: v.boolean(),
