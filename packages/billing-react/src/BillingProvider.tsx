@@ -9,6 +9,7 @@ import type { BillingApi } from "./api";
 import { CheckoutDialog } from "./components/CheckoutDialog";
 import { Toaster } from "./components/Toaster";
 import { BillingContext, type BillingContextValue, type BillingToast, type BillingToastInput, type CheckoutRequest } from "./context";
+import { currencyForLocale } from "./format";
 import type { EnsureBillingResult } from "./types";
 
 export interface BillingProviderProps {
@@ -30,15 +31,20 @@ export interface BillingProviderProps {
   toastDurationMs?: number;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
+  /** Currency before the visitor picks one (until the org's first payment locks it). Default: from the browser locale (pt-BR → brl, else usd). */
+  defaultCurrency?: string;
 }
 
 const assign = (url: string) => window.location.assign(url);
+const browserLocale = (): string | undefined => (typeof navigator === "undefined" ? undefined : navigator.languages?.[0] ?? navigator.language);
 
 export function BillingProvider({
   api, children, onNavigate, redirect, billingPath = "/settings/billing", successPath = "/billing/success",
-  locale, onToast, toastDurationMs = 8000, now = Date.now,
+  locale, onToast, toastDurationMs = 8000, now = Date.now, defaultCurrency,
 }: BillingProviderProps) {
   const [checkout, setCheckout] = useState<CheckoutRequest | null>(null);
+  const [chosenCurrency, setChosenCurrency] = useState<string | null>(null);
+  const fallbackCurrency = (defaultCurrency ?? currencyForLocale(locale ?? browserLocale())).toLowerCase();
   const [toasts, setToasts] = useState<BillingToast[]>([]);
   const nextToastId = useRef(1);
   const timers = useRef(new Set<ReturnType<typeof setTimeout>>());
@@ -85,8 +91,11 @@ export function BillingProvider({
     redirect: redirect ?? assign,
     openCheckout: setCheckout,
     toast,
+    chosenCurrency,
+    setChosenCurrency,
+    defaultCurrency: fallbackCurrency,
     ensureProvisioned,
-  }), [api, billingPath, successPath, locale, now, onNavigate, redirect, toast, ensureProvisioned]);
+  }), [api, billingPath, successPath, locale, now, onNavigate, redirect, toast, chosenCurrency, fallbackCurrency, ensureProvisioned]);
 
   return (
     <BillingContext.Provider value={value}>
@@ -96,6 +105,8 @@ export function BillingProvider({
           key={checkout.planId}
           planId={checkout.planId}
           {...(checkout.addOn !== undefined ? { addOn: checkout.addOn } : {})}
+          {...(checkout.currency !== undefined ? { currency: checkout.currency } : {})}
+          {...(checkout.expected !== undefined ? { expected: checkout.expected } : {})}
           open
           onClose={() => setCheckout(null)}
         />

@@ -20,9 +20,9 @@ export interface BillingCoreApi {
   getOrgBilling: BillingQuery<NoArgs, OrgBilling>;
   checkFeature: BillingQuery<{ featureId: string; required?: number }, FeatureCheck>;
   ensureBilling: BillingAction<NoArgs, EnsureBillingResult>;
-  previewCheckout: BillingAction<{ planId: string }, CheckoutPreview>;
-  checkout: BillingAction<{ planId: string; successUrl: string }, CheckoutResult>;
-  purchaseAddOn: BillingAction<{ planId: string; successUrl: string }, CheckoutResult>;
+  previewCheckout: BillingAction<{ planId: string; currency?: string }, CheckoutPreview>;
+  checkout: BillingAction<{ planId: string; successUrl: string; currency?: string }, CheckoutResult>;
+  purchaseAddOn: BillingAction<{ planId: string; successUrl: string; currency?: string }, CheckoutResult>;
   cancelSubscription: BillingAction<{ planId: string; cancelAction?: CancelAction }, null>;
   uncancelSubscription: BillingAction<{ planId: string }, null>;
   openBillingPortal: BillingAction<{ returnUrl: string }, { url: string }>;

@@ -25,6 +25,10 @@ export interface CheckoutRequest {
   planId: string;
   /** Buy as an add-on (purchaseAddOn); default: decided by the preview (action "add_on"). */
   addOn?: boolean;
+  /** Quote and charge in this currency; default: the billing currency (useBillingCurrency). */
+  currency?: string;
+  /** What the plan card promised ("trial": no charge today); the dialog says so if Autumn decides otherwise. */
+  expected?: "trial" | "charge";
 }
 
 export interface BillingContextValue {
@@ -39,6 +43,11 @@ export interface BillingContextValue {
   redirect: (url: string) => void;
   openCheckout: (request: CheckoutRequest) => void;
   toast: (toast: BillingToastInput) => void;
+  /** The currency the visitor picked (null: none yet; the default comes from `defaultCurrency` / the locale). */
+  chosenCurrency: string | null;
+  setChosenCurrency: (currency: string) => void;
+  /** The provider's defaultCurrency, else derived from the browser locale (pt-BR → brl, else usd). */
+  defaultCurrency: string;
   /** Lazy provisioning: calls ensureBilling at most once per organization at a time. */
   ensureProvisioned: (organizationId: string) => Promise<EnsureBillingResult>;
 }

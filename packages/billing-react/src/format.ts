@@ -54,6 +54,30 @@ export function priceIn(price: PlanPrice, currency?: string): { amount: number; 
   return { amount: price.amount, currency: price.currency };
 }
 
+/** The currency a visitor from `locale` expects: Brazilian Portuguese → BRL, anything else USD. */
+export function currencyForLocale(locale: string | undefined): string {
+  return locale?.toLowerCase().replace("_", "-").startsWith("pt-br") ? "brl" : "usd";
+}
+
+/** Can the plan be bought in `currency`? Free plans always; paid ones only with a price in it (never another currency's). */
+export function planOffersCurrency(plan: { price: PlanPrice | null }, currency: string): boolean {
+  const price = plan.price;
+  if (!price || price.amount === 0) return true;
+  const wanted = currency.toLowerCase();
+  return price.currency.toLowerCase() === wanted || price.additionalCurrencies.some((c) => c.currency.toLowerCase() === wanted);
+}
+
+/** Every currency the (live, paid) plans are priced in, base currency first. */
+export function catalogCurrencies(plans: ReadonlyArray<{ price: PlanPrice | null; archived: boolean }>): string[] {
+  const out = new Set<string>();
+  for (const p of plans) {
+    if (p.archived || !p.price || p.price.amount === 0) continue;
+    out.add(p.price.currency.toLowerCase());
+    for (const c of p.price.additionalCurrencies) out.add(c.currency.toLowerCase());
+  }
+  return [...out];
+}
+
 /** "/month", "/year", "every 3 months", "one-time". */
 export function formatInterval(interval: string, intervalCount = 1): string {
   if (interval === "one_off") return "one-time";

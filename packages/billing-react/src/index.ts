@@ -14,12 +14,14 @@ export { useUpgrade, type UseUpgradeResult } from "./hooks/useUpgrade";
 export { useBillingErrors, type UseBillingErrorsResult } from "./hooks/useBillingErrors";
 export { useBillingQuery, type QueryState } from "./hooks/useBillingQuery";
 export { useBillingTask, type BillingTask } from "./hooks/useBillingTask";
+export { useBillingCurrency, type UseBillingCurrencyResult } from "./hooks/useBillingCurrency";
 
 export { BillingGuard, type BillingGuardProps, type BillingGuardFallbackProps } from "./components/BillingGuard";
 export { UsageBar, UsageBarSkeleton, usageLevel, usagePercent, type UsageBarProps, type UsageLevel } from "./components/UsageBar";
 export { UsageList, type UsageListProps } from "./components/UsageList";
 export { PlanCard, type PlanCardProps } from "./components/PlanCard";
 export { PricingTable, type PricingTableProps } from "./components/PricingTable";
+export { CurrencySelect, type CurrencySelectProps } from "./components/CurrencySelect";
 export { CheckoutDialog, type CheckoutDialogProps } from "./components/CheckoutDialog";
 export { CancelDialog, type CancelDialogProps } from "./components/CancelDialog";
 export { CurrentPlan, type CurrentPlanProps } from "./components/CurrentPlan";
@@ -41,5 +43,6 @@ export {
 } from "./errors";
 export {
   formatMoney, formatPlanPrice, formatDate, formatDateTime, formatDay, formatInterval, daysUntil, priceIn, localeForCurrency, CURRENCY_LOCALES,
+  currencyForLocale, planOffersCurrency, catalogCurrencies,
 } from "./format";
-export { planActionFor, orderPlans, describeItem, isFreePlan, PLAN_ACTION_LABELS, type PlanCardAction, type CurrentPlanInfo } from "./planActions";
+export { planActionFor, trialOffered, orderPlans, describeItem, isFreePlan, PLAN_ACTION_LABELS, type PlanCardAction, type CurrentPlanInfo } from "./planActions";

@@ -2,7 +2,7 @@
 // plan: Current, Upgrade (a higher tier), Downgrade (a lower one), Start
 // trial (a higher tier with a free trial, from a free plan), Buy (add-ons).
 // Tiers follow the catalog's sortKey (free first, then by monthly price).
-import type { Plan, PlanItem, PlanStatus } from "./types";
+import type { Plan, PlanEligibility, PlanItem, PlanStatus } from "./types";
 
 export type PlanCardAction = "current" | "upgrade" | "downgrade" | "trial" | "subscribe" | "buy" | "scheduled";
 
@@ -28,6 +28,21 @@ export interface CurrentPlanInfo {
   status?: PlanStatus | null;
   /** Plan id of a scheduled change (downgrade at period end). */
   scheduledPlanId?: string | null;
+  /** The org's eligibility per plan (from Autumn): decides whether a free trial is offered. */
+  eligibility?: readonly PlanEligibility[] | null;
+}
+
+/**
+ * Would buying `plan` start a free trial? Autumn's eligibility decides when
+ * the cache has it (a trial used before, by this org or its owner's other
+ * orgs, is not offered again); without it, only a plan with a trial bought
+ * from a free plan, outside a trial.
+ */
+export function trialOffered(plan: Plan, current: CurrentPlanInfo): boolean {
+  if (plan.freeTrial === null || isFreePlan(plan)) return false;
+  const e = current.eligibility?.find((x) => x.planId === plan.planId);
+  if (e) return e.trialAvailable === true && e.attachAction !== "downgrade";
+  return current.status !== "trialing" && isFreePlan(current.plan ?? null);
 }
 
 /** The action a card for `plan` offers, given the current plan. */
@@ -36,7 +51,7 @@ export function planActionFor(plan: Plan, current: CurrentPlanInfo): PlanCardAct
   if (current.planId === plan.planId) return "current";
   if (current.scheduledPlanId === plan.planId) return "scheduled";
   const currentPlan = current.plan ?? null;
-  const trialEligible = plan.freeTrial !== null && !isFreePlan(plan) && current.status !== "trialing" && isFreePlan(currentPlan);
+  const trialEligible = trialOffered(plan, current);
   if (!current.planId || !currentPlan) return trialEligible ? "trial" : "subscribe";
   const higher = plan.sortKey !== currentPlan.sortKey
     ? plan.sortKey > currentPlan.sortKey

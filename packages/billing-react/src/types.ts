@@ -105,6 +105,17 @@ export interface SyncError {
   at: number;
 }
 
+/** What attaching one plan would do for the org, as Autumn reports it (plans.list customer_eligibility). */
+export interface PlanEligibility {
+  planId: string;
+  attachAction: "activate" | "upgrade" | "downgrade" | "none" | "purchase";
+  /** null: the plan has no free trial; false: not for this org (already used, or a downgrade). */
+  trialAvailable: boolean | null;
+  status: "active" | "scheduled" | null;
+  canceling: boolean;
+  trialing: boolean;
+}
+
 export interface OrgBillingView {
   organizationId: string;
   provisioned: boolean;
@@ -114,6 +125,10 @@ export interface OrgBillingView {
   balances: Balance[];
   flags: Array<{ featureId: string; name: string }>;
   invoices: Invoice[];
+  /** The currency the org is billed in, locked by its first payment (null: not yet; absent: older backend). */
+  currency?: string | null;
+  /** Per plan eligibility for this org (e.g. whether a free trial is still available). */
+  eligibility?: PlanEligibility[];
   syncedAt: number | null;
   lastSyncError: SyncError | null;
 }

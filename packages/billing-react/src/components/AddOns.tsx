@@ -1,7 +1,8 @@
 // Add-ons: what the org already bought (credit packs, add-on subscriptions)
 // and what it can buy; "Buy" opens the checkout dialog (owners only).
 import { useBillingContext } from "../context";
-import { formatDate, formatPlanPrice } from "../format";
+import { formatDate, formatPlanPrice, planOffersCurrency } from "../format";
+import { useBillingCurrency } from "../hooks/useBillingCurrency";
 import { describeItem } from "../planActions";
 import type { OrgBillingView, Plan } from "../types";
 
@@ -15,7 +16,9 @@ export interface AddOnsProps {
 
 export function AddOns({ view, plans, canManage, currency }: AddOnsProps) {
   const { locale, openCheckout } = useBillingContext();
-  const forSale = plans.filter((p) => p.addOn && !p.archived);
+  const billingCurrency = useBillingCurrency();
+  const shownCurrency = (currency ?? billingCurrency.currency).toLowerCase();
+  const forSale = plans.filter((p) => p.addOn && !p.archived && planOffersCurrency(p, shownCurrency));
   if (forSale.length === 0 && view.addOns.length === 0) return <p className="billing-muted">No add-ons available.</p>;
   return (
     <div className="billing-addons">
@@ -34,12 +37,12 @@ export function AddOns({ view, plans, canManage, currency }: AddOnsProps) {
           <div>
             <p className="billing-addon__name">{plan.name}</p>
             <p className="billing-muted">
-              {formatPlanPrice(plan.price, currency)}
+              {formatPlanPrice(plan.price, shownCurrency)}
               {plan.items.length > 0 ? ` · ${plan.items.map((item) => describeItem(item, locale)).join(", ")}` : ""}
             </p>
           </div>
           {canManage ? (
-            <button type="button" className="billing-button" onClick={() => openCheckout({ planId: plan.planId, addOn: true })} aria-label={`Buy ${plan.name}`}>
+            <button type="button" className="billing-button" onClick={() => openCheckout({ planId: plan.planId, addOn: true, currency: shownCurrency })} aria-label={`Buy ${plan.name}`}>
               Buy
             </button>
           ) : null}

@@ -149,7 +149,7 @@ describe("BillingTab", () => {
     await user.click(screen.getByRole("button", { name: "Buy AI credit pack" }));
     const dialog = await screen.findByRole("dialog", { name: "Buy AI credit pack" });
     await user.click(within(dialog).getByRole("button", { name: "Confirm" }));
-    await waitFor(() => expect(fake.callsTo(api.purchaseAddOn)).toEqual([{ planId: "credit_pack", successUrl: "/billing/success?planId=credit_pack" }]));
+    await waitFor(() => expect(fake.callsTo(api.purchaseAddOn)).toEqual([{ planId: "credit_pack", successUrl: "/billing/success?planId=credit_pack", currency: "usd" }]));
   });
 
   it("lists invoices with amounts in their currency", () => {

@@ -11,6 +11,7 @@ import { useBilling } from "../hooks/useBilling";
 import { useBillingErrors } from "../hooks/useBillingErrors";
 import { useBillingQuery } from "../hooks/useBillingQuery";
 import { AddOns } from "./AddOns";
+import { CurrencySelect } from "./CurrencySelect";
 import { CurrentPlan } from "./CurrentPlan";
 import { InvoiceList } from "./InvoiceList";
 import { PricingTable } from "./PricingTable";
@@ -19,7 +20,7 @@ import { LazyUsageChart } from "./LazyUsageChart";
 import { UsageList, UsageListSkeleton } from "./UsageList";
 
 export interface BillingTabProps {
-  /** Show prices in this currency where plans have it (e.g. "brl"). */
+  /** Show prices in this currency (e.g. "brl"). Default: the billing currency, with a selector until the org's first payment locks it. */
   currency?: string;
   /** Days in the usage chart (default 30). */
   usageDays?: number;
@@ -92,6 +93,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
       </Section>
 
       <Section title="Plans" busy={plans.status === "loading"}>
+        {currency ? null : <CurrencySelect />}
         <PricingTable {...(plans.data ? { plans: plans.data } : {})} canManage={canManage} {...(currency ? { currency } : {})} />
       </Section>
 

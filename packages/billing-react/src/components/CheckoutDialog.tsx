@@ -1,4 +1,5 @@
-// Preview-and-confirm for one plan or add-on. Opening it runs
+// Preview-and-confirm for one plan or add-on, quoted and charged in one
+// currency (the org's locked one, else the visitor's pick). Opening it runs
 // previewCheckout (what changes, line items, total, when it takes effect);
 // Confirm runs checkout (plans) or purchaseAddOn (add-ons). When Autumn
 // needs a payment page the owner is redirected there (`navigate`, injectable;
@@ -9,6 +10,7 @@ import { useCallback, useEffect, useState } from "react";
 import { useBillingContext } from "../context";
 import type { BillingErrorInfo } from "../errors";
 import { formatDate, formatMoney } from "../format";
+import { useBillingCurrency } from "../hooks/useBillingCurrency";
 import { useBillingErrors } from "../hooks/useBillingErrors";
 import type { CheckoutAction, CheckoutPreview, CheckoutResult } from "../types";
 import { Dialog } from "./Dialog";
@@ -25,6 +27,10 @@ export interface CheckoutDialogProps {
   navigate?: (paymentUrl: string) => void;
   /** Called after a confirmed change (not for redirects). */
   onDone?: (result: CheckoutResult) => void;
+  /** Quote and charge in this currency. Default: the billing currency (the org's locked one, else the visitor's pick). */
+  currency?: string;
+  /** What the plan card announced: "trial" (nothing due today). If Autumn will charge instead, the dialog says so plainly. */
+  expected?: "trial" | "charge";
 }
 
 type Phase =
@@ -44,8 +50,10 @@ const TITLES: Record<CheckoutAction, (name: string) => string> = {
   keep_current: (n) => n,
 };
 
-export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navigate, onDone }: CheckoutDialogProps) {
+export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navigate, onDone, currency: currencyProp, expected }: CheckoutDialogProps) {
   const { api, successPath, redirect, locale } = useBillingContext();
+  const billingCurrency = useBillingCurrency();
+  const currency = (currencyProp ?? billingCurrency.currency).toLowerCase();
   const { describe } = useBillingErrors();
   const previewCheckout = useAction(api.previewCheckout);
   const checkout = useAction(api.checkout);
@@ -57,20 +65,20 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
     if (!open) return;
     let live = true;
     setPhase({ kind: "previewing" });
-    previewCheckout({ planId }).then(
+    previewCheckout({ planId, currency }).then(
       (preview) => { if (live) setPhase({ kind: "preview", preview }); },
       (err: unknown) => { if (live) setPhase({ kind: "failed", preview: null, error: describe(err) }); },
     );
     return () => { live = false; };
     // Not keyed on `describe`: it only names features, and a new name list must not re-run the preview.
-  }, [open, planId, previewCheckout, attempt]);
+  }, [open, planId, currency, previewCheckout, attempt]);
 
   const confirm = useCallback(async (preview: CheckoutPreview) => {
     setPhase({ kind: "confirming", preview });
     const returnTo = successUrl ?? `${successPath}?planId=${encodeURIComponent(planId)}`;
     const buyAddOn = addOn ?? preview.action === "add_on";
     try {
-      const result = await (buyAddOn ? purchaseAddOn : checkout)({ planId, successUrl: returnTo });
+      const result = await (buyAddOn ? purchaseAddOn : checkout)({ planId, successUrl: returnTo, currency });
       if (result.status === "redirect") {
         setPhase({ kind: "redirecting", preview });
         (navigate ?? redirect)(result.paymentUrl);
@@ -81,7 +89,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
     } catch (err) {
       setPhase({ kind: "failed", preview, error: describe(err) });
     }
-  }, [addOn, checkout, describe, navigate, onDone, planId, purchaseAddOn, redirect, successPath, successUrl]);
+  }, [addOn, checkout, currency, describe, navigate, onDone, planId, purchaseAddOn, redirect, successPath, successUrl]);
 
   const preview = phase.kind === "previewing" ? null : phase.preview;
   const title = preview ? TITLES[preview.action](preview.planName) : "Checkout";
@@ -117,6 +125,11 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
     <Dialog open={open} onClose={onClose} title={title} footer={footer} className="billing-checkout">
       <div aria-busy={busy} className="billing-checkout__content">
         {phase.kind === "previewing" ? <CheckoutSkeleton /> : null}
+        {preview && expected === "trial" && preview.action !== "trial" && preview.action !== "keep_current" && preview.total > 0 ? (
+          <p role="alert" className="billing-warning" data-testid="no-trial">
+            No free trial is available for this organization: {formatMoney(preview.total, preview.currency)} is due today.
+          </p>
+        ) : null}
         {preview ? <PreviewDetails preview={preview} locale={locale} /> : null}
         {phase.kind === "redirecting" ? <p role="status">Taking you to the payment page…</p> : null}
         {phase.kind === "done" ? <p role="status" className="billing-success-text">{doneMessage(phase.preview, phase.result, locale)}</p> : null}

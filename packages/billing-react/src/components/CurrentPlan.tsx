@@ -7,6 +7,7 @@ import { useAction } from "convex/react";
 import { useState } from "react";
 import { useBillingContext } from "../context";
 import { daysUntil, formatDate, formatPlanPrice } from "../format";
+import { useBillingCurrency } from "../hooks/useBillingCurrency";
 import { useBillingTask } from "../hooks/useBillingTask";
 import { isFreePlan } from "../planActions";
 import type { OrgBillingView, PlanStatus } from "../types";
@@ -30,6 +31,7 @@ export function CurrentPlan({ view, canManage, currency }: CurrentPlanProps) {
   const uncancel = useAction(api.uncancelSubscription);
   const openPortal = useAction(api.openBillingPortal);
   const task = useBillingTask();
+  const billingCurrency = useBillingCurrency();
   const [cancelOpen, setCancelOpen] = useState(false);
   const plan = view.plan;
   const date = (at: number) => formatDate(at, locale);
@@ -63,7 +65,7 @@ export function CurrentPlan({ view, canManage, currency }: CurrentPlanProps) {
         <p className="billing-current__name">{plan.name}</p>
         <span className="billing-badge" data-status={plan.status}>{STATUS_LABELS[plan.status]}</span>
       </div>
-      <p className="billing-current__price">{formatPlanPrice(plan.price, currency)}</p>
+      <p className="billing-current__price">{formatPlanPrice(plan.price, view.currency ?? currency ?? billingCurrency.currency)}</p>
 
       <div className="billing-current__status">
         {plan.status === "trialing" && trialDays !== null ? (

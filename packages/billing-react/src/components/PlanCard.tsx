@@ -1,10 +1,11 @@
-// One plan: name, description, price (in the chosen currency), trial,
+// One plan: name, description, price (in the chosen currency), trial (only
+// when this org would get it),
 // entitlements, and the action it offers relative to the current plan
 // (Current / Upgrade / Downgrade / Start trial / Buy). The button appears
 // only for callers who may manage billing; names render as text.
 import { useBillingContext } from "../context";
 import { formatPlanPrice } from "../format";
-import { describeItem, PLAN_ACTION_LABELS, planActionFor, type CurrentPlanInfo, type PlanCardAction } from "../planActions";
+import { describeItem, PLAN_ACTION_LABELS, planActionFor, trialOffered, type CurrentPlanInfo, type PlanCardAction } from "../planActions";
 import type { Plan } from "../types";
 
 export interface PlanCardProps {
@@ -23,9 +24,15 @@ export function PlanCard({ plan, current, currency, canManage = false, onSelect 
   const action = planActionFor(plan, current);
   const isCurrent = action === "current";
   const headingId = `billing-plan-${plan.planId}`;
-  const trial = plan.freeTrial && plan.freeTrial.durationLength > 0
+  // The trial is announced only when buying would start one: a card never says "free trial"
+  // and then charges (Autumn's eligibility decides; see trialOffered).
+  const hasTrial = plan.freeTrial !== null && plan.freeTrial.durationLength > 0;
+  const offered = hasTrial && trialOffered(plan, current);
+  const trial = offered && plan.freeTrial
     ? `${plan.freeTrial.durationLength}-${plan.freeTrial.durationType.replace(/s$/, "")} free trial`
     : null;
+  const trialUsed = hasTrial && !offered && action !== "current" && action !== "downgrade" && action !== "scheduled"
+    && current.eligibility?.find((e) => e.planId === plan.planId)?.trialAvailable === false;
   return (
     <article className="billing-plan-card" data-current={isCurrent || undefined} aria-labelledby={headingId} aria-current={isCurrent ? "true" : undefined}>
       <header className="billing-plan-card__header">
@@ -36,6 +43,7 @@ export function PlanCard({ plan, current, currency, canManage = false, onSelect 
       <p className="billing-plan-card__price">{formatPlanPrice(plan.price, currency)}</p>
       {plan.description ? <p className="billing-plan-card__description">{plan.description}</p> : null}
       {trial ? <p className="billing-plan-card__trial">{trial}</p> : null}
+      {trialUsed ? <p className="billing-plan-card__trial" data-testid="trial-used">Free trial already used: billed from day one</p> : null}
       <ul className="billing-plan-card__items">
         {plan.items.map((item) => <li key={item.featureId}>{describeItem(item, locale)}</li>)}
       </ul>

@@ -47,10 +47,14 @@ describe("PricingTable", () => {
     expect(within(card("Team")).getByText(`${formatMoney(297, "brl")}/month`, raw)).toBeTruthy();
   });
 
-  it("falls back to the base currency for plans without that currency", () => {
+  it("does not offer a plan that has no price in the currency (never $99 next to R$ 87,00)", () => {
     const plans = PLANS.map((p) => (p.planId === "team" && p.price ? { ...p, price: { ...p.price, additionalCurrencies: [] } } : p));
     renderWithBilling(<PricingTable plans={plans} currency="brl" />);
-    expect(within(card("Team")).getByText(/^\$99\.00\/month$/)).toBeTruthy();
+    expect(screen.getAllByRole("article").map((a) => within(a).getByRole("heading").textContent)).toEqual(["Free", "Pro"]);
+    expect(screen.queryByText(/\$99/)).toBeNull();
+    // …but the org's current plan is always shown.
+    renderWithBilling(<PricingTable plans={plans} currency="brl" currentPlanId="team" />);
+    expect(screen.getAllByRole("article", { name: "Team" })).toHaveLength(1);
   });
 
   it("lists entitlements", () => {

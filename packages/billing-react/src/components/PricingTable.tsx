@@ -1,11 +1,14 @@
 // Plans side by side in pricing order (free first, add-ons last), the
-// current one marked, prices in the chosen currency. Reads listPlans and
+// current one marked, prices in the billing currency (plans without a price
+// in it are left out). Reads listPlans and
 // getOrgBilling itself unless given `plans` / `currentPlanId` / `canManage`
 // (a public pricing page passes them). Selecting a plan opens the checkout
 // dialog unless `onSelect` is given.
 import { useBillingContext } from "../context";
 import { useBilling } from "../hooks/useBilling";
+import { useBillingCurrency } from "../hooks/useBillingCurrency";
 import { useBillingQuery } from "../hooks/useBillingQuery";
+import { planOffersCurrency } from "../format";
 import { orderPlans, type PlanCardAction } from "../planActions";
 import type { Plan } from "../types";
 import { PlanCard } from "./PlanCard";
@@ -15,7 +18,7 @@ export interface PricingTableProps {
   plans?: Plan[];
   /** Default: the org's current plan (getOrgBilling). Pass null for "no plan" (public page). */
   currentPlanId?: string | null;
-  /** Price currency, e.g. "brl" picks the plans' BRL prices. Default: each plan's base currency. */
+  /** Price currency, e.g. "brl" picks the plans' BRL prices; plans without one are not shown. Default: the billing currency (useBillingCurrency). */
   currency?: string;
   /** Show buttons. Default: whether the caller owns the org. */
   canManage?: boolean;
@@ -28,6 +31,8 @@ export function PricingTable({ plans, currentPlanId, currency, canManage, includ
   const { api, openCheckout } = useBillingContext();
   const listed = useBillingQuery(api.listPlans, plans ? "skip" : {});
   const billing = useBilling();
+  const billingCurrency = useBillingCurrency();
+  const shownCurrency = (currency ?? billingCurrency.currency).toLowerCase();
   const all = plans ?? listed.data;
 
   if (!all) {
@@ -46,9 +51,14 @@ export function PricingTable({ plans, currentPlanId, currency, canManage, includ
     plan: all.find((p) => p.planId === currentId) ?? null,
     status: currentPlanId !== undefined ? null : view?.plan?.status ?? null,
     scheduledPlanId: currentPlanId !== undefined ? null : view?.scheduledChange?.planId ?? null,
+    eligibility: currentPlanId !== undefined ? null : view?.eligibility ?? null,
   };
-  const shown = orderPlans(all).filter((p) => !p.archived && (includeAddOns || !p.addOn));
-  const select = onSelect ?? ((plan: Plan) => openCheckout({ planId: plan.planId, addOn: plan.addOn }));
+  // A plan with no price in the currency is not offered (never "$49" next to "R$ 87,00"); the current plan always shows.
+  const shown = orderPlans(all).filter((p) => !p.archived && (includeAddOns || !p.addOn)
+    && (p.planId === currentId || planOffersCurrency(p, shownCurrency)));
+  const select = onSelect ?? ((plan: Plan, action: PlanCardAction) => openCheckout({
+    planId: plan.planId, addOn: plan.addOn, currency: shownCurrency, ...(action === "trial" ? { expected: "trial" as const } : {}),
+  }));
   return (
     <div className="billing-plan-grid">
       {shown.map((plan) => (
@@ -56,7 +66,7 @@ export function PricingTable({ plans, currentPlanId, currency, canManage, includ
           key={plan.planId}
           plan={plan}
           current={current}
-          {...(currency !== undefined ? { currency } : {})}
+          currency={shownCurrency}
           canManage={canManage ?? billing.canManage}
           onSelect={select}
         />

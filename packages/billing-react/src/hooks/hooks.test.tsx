@@ -149,6 +149,6 @@ describe("useBilling / useFeature / useUpgrade", () => {
     expect(navigate).toHaveBeenCalledWith("/settings/billing");
     await user.click(screen.getByRole("button", { name: "Get Team" }));
     expect(await screen.findByRole("dialog", { name: "Upgrade to Team" })).toBeTruthy();
-    expect(rendered.fake.callsTo(rendered.api.previewCheckout)).toEqual([{ planId: "team" }]);
+    expect(rendered.fake.callsTo(rendered.api.previewCheckout)).toEqual([{ planId: "team", currency: "usd" }]);
   });
 });

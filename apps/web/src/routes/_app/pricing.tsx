@@ -1,12 +1,13 @@
 // Pricing: every plan side by side (the current one marked), and the
 // add-ons. Owners pick a plan to open the checkout dialog (preview, then
-// confirm or the payment page); others see prices only. Prices show in the
-// org's currency: the billing module keeps no per-org currency, so the
-// org's latest invoice decides, else the plans' base currency (USD); the
-// visitor may switch to any currency the catalog prices in.
-import { PricingTable, useBilling, useBillingContext, useBillingQuery } from "@billing/react";
+// confirm or the payment page); others see prices only. Prices are shown,
+// and charged, in one currency: before the org's first payment the visitor
+// picks it (default from the browser locale: pt-BR → BRL, else USD; only
+// currencies the catalog prices in); after it, Autumn has locked the org's
+// currency and the picker gives way to a note. Plans without a price in the
+// currency are not offered.
+import { CurrencySelect, PricingTable, useBilling, useBillingContext, useBillingQuery } from "@billing/react";
 import { createFileRoute, Link } from "@tanstack/react-router";
-import { useState } from "react";
 
 export const Route = createFileRoute("/_app/pricing")({ component: PricingPage });
 
@@ -14,13 +15,6 @@ function PricingPage() {
   const { api } = useBillingContext();
   const { billing, canManage, status } = useBilling();
   const plans = useBillingQuery(api.listPlans, {});
-  const orgCurrency = (billing?.invoices[0]?.currency ?? billing?.plan?.price?.currency ?? "usd").toLowerCase();
-  const [chosen, setChosen] = useState<string | null>(null);
-  const currency = chosen ?? orgCurrency;
-  const currencies = [...new Set([
-    orgCurrency,
-    ...(plans.data ?? []).flatMap((p) => (p.price ? [p.price.currency, ...p.price.additionalCurrencies.map((c) => c.currency)] : [])),
-  ].map((c) => c.toLowerCase()))];
   const addOns = (plans.data ?? []).filter((p) => p.addOn && !p.archived);
 
   return (
@@ -33,25 +27,18 @@ function PricingPage() {
             {canManage ? "Pick a plan to see exactly what you'll pay before confirming." : status === "ready" ? "Only the organization's owner can change the plan." : null}
           </p>
         </div>
-        {currencies.length > 1 ? (
-          <label className="inline-field">
-            Currency
-            <select value={currency} onChange={(e) => setChosen(e.target.value)} data-testid="currency">
-              {currencies.map((c) => <option key={c} value={c}>{c.toUpperCase()}</option>)}
-            </select>
-          </label>
-        ) : null}
+        <CurrencySelect className="inline-field" />
       </header>
 
       <section aria-label="Plans">
-        <PricingTable currency={currency} {...(plans.data ? { plans: plans.data } : {})} />
+        <PricingTable {...(plans.data ? { plans: plans.data } : {})} />
       </section>
 
       {addOns.length > 0 ? (
         <section aria-labelledby="addons-title" className="page__section">
           <h2 id="addons-title">Add-ons</h2>
           <p className="muted">One-off purchases on top of any plan.</p>
-          <PricingTable currency={currency} plans={addOns} includeAddOns />
+          <PricingTable plans={addOns} includeAddOns />
         </section>
       ) : null}
 
