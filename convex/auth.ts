@@ -63,6 +63,10 @@ export const authComponent = createClient<DataModel, typeof authSchema>(componen
         await ctx.scheduler.runAfter(0, internal.billing.provisioning.provisionOrganization, {
           organizationId: org._id,
         });
+        // An empty plan cache (a fresh deployment nobody has synced yet) fills itself (billing/catalogFill.ts).
+        if ((await ctx.db.query("billingPlans").first()) === null) {
+          await ctx.scheduler.runAfter(0, internal.billing.sync.syncPlans, {});
+        }
       },
     },
   },

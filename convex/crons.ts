@@ -9,6 +9,10 @@ const crons = cronJobs();
 // (paged and spread: see billing/reconcile.ts).
 crons.daily("billing reconcile", { hourUTC: 3, minuteUTC: 0 }, internal.billing.reconcile.start, {});
 
+// Keep the plan/feature cache in step with Autumn's catalog (Autumn sends no
+// catalog webhooks; see billing/catalogFill.ts for the lazy fill).
+crons.hourly("billing catalog sync", { minuteUTC: 5 }, internal.billing.sync.syncPlans, {});
+
 // Forget webhook event ids past the retention (bounded batches).
 crons.daily("billing webhook ledger prune", { hourUTC: 3, minuteUTC: 30 }, internal.billing.webhook.pruneEvents, {});
 

@@ -42,6 +42,7 @@ export const featureUsage = v.object({
 
 export type FeatureUsage = Infer<typeof featureUsage>;
 
+const ensureCatalogRef = makeFunctionReference<"action", Record<string, never>, { synced: boolean; ok: boolean }>("billing/catalogFill:ensure");
 const liveUsageRef = makeFunctionReference<"action", { organizationId: string }, FeatureUsage[]>("billing/usage:live");
 
 const planView = v.object(planFields);
@@ -93,8 +94,11 @@ export const getFeatureUsage = memberAction({
 export const ensureBilling = memberAction({
   args: {},
   returns: v.object({ ok: v.boolean(), error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()) }),
-  handler: async (ctx): Promise<{ ok: boolean; error: { code: string; message: string } | null }> =>
-    ctx.runAction(internal.billing.provisioning.provisionOrganization, { organizationId: ctx.viewer.organizationId }),
+  handler: async (ctx): Promise<{ ok: boolean; error: { code: string; message: string } | null }> => {
+    // A deployment nobody has synced yet: fill the plan cache too (a no-op query when it is filled).
+    await ctx.runAction(ensureCatalogRef, {});
+    return ctx.runAction(internal.billing.provisioning.provisionOrganization, { organizationId: ctx.viewer.organizationId });
+  },
 });
 
 export const HISTORY_LIMIT = 50;

@@ -15,6 +15,11 @@
 //    is still waiting to start share that sync (Autumn sends `billing.updated`
 //    and the legacy `customer.products.updated` back to back for one change).
 //
+// Catalog changes: Autumn has no catalog (plan/feature) webhook events — its
+// event types are customer.products.updated, customer.threshold_reached,
+// balances.*, billing.* and vercel.* — so the catalog is re-synced by the
+// hourly cron and the lazy fill instead (catalogFill.ts).
+//
 // The ledger is pruned daily (crons.ts) in bounded batches; rows are kept far
 // longer than Svix's 5-minute timestamp tolerance, so every replay that could
 // pass verification is still found.
