@@ -364,10 +364,14 @@ describe("cancel", () => {
     expect(await asOwner(orgId).action(api.billing.purchase.uncancelSubscription, { planId: "team" })).toBeNull();
     expect((await billingOf(orgId)).plan).toMatchObject({ planId: "team", status: "active", canceledAt: null, expiresAt: null });
 
-    // …and so does checking out the canceling plan again ("keep current plan"), with no charge.
+    // …and so does checking out the canceling plan again ("keep current plan"), with no charge:
+    // an uncancel (billing.update) aimed at the canceling plan, never a re-attach (Autumn: 409).
     await asOwner(orgId).action(api.billing.purchase.cancelSubscription, { planId: "team" });
     expect((await billingOf(orgId)).plan?.status).toBe("canceling");
+    await b.autumn.control("/sandbox/stats/reset");
     expect(await asOwner(orgId).action(api.billing.purchase.checkout, { planId: "team", successUrl: SUCCESS_PATH })).toEqual({ status: "uncanceled" });
+    expect((await sandboxCalls())["billing.attach"]).toBeUndefined();
+    expect((await sandboxCalls())["billing.update"]).toBe(1);
     expect((await billingOf(orgId)).plan).toMatchObject({ planId: "team", status: "active", canceledAt: null });
     expect((await billingOf(orgId)).invoices.filter((i) => i.total > 0)).toHaveLength(1);
 
@@ -384,8 +388,9 @@ describe("cancel", () => {
     // The current plan with nothing pending cannot be bought twice.
     expect(await errorCode(asOwner(orgId).action(api.billing.purchase.checkout, { planId: "team", successUrl: SUCCESS_PATH }))).toBe("CONFLICT");
 
-    // Uncancel with nothing pending is a typed error from Autumn.
-    expect(await errorCode(asOwner(orgId).action(api.billing.purchase.uncancelSubscription, { planId: "team" }))).toBe("INVALID_ARGUMENT");
+    // Uncancel with nothing pending changes nothing, and is not an error (real Autumn answers 200).
+    expect(await asOwner(orgId).action(api.billing.purchase.uncancelSubscription, { planId: "team" })).toBeNull();
+    expect(await billingOf(orgId)).toMatchObject({ plan: { planId: "team", status: "active", canceledAt: null }, scheduledChange: null });
 
     // Cancel now: back on the free default plan at once.
     await asOwner(orgId).action(api.billing.purchase.cancelSubscription, { planId: "team", cancelAction: "immediately" });
