@@ -156,6 +156,8 @@ export interface FeatureCheck {
   reason: FeatureCheckReason;
   requiredBalance: number;
   creditCost?: number;
+  /** When refused: which limit (a billing control such as a usage or spend limit, or the plain allowance). */
+  limitType?: "usage_limit" | "included" | "spend_limit" | "max_purchase";
 }
 
 export interface EnsureBillingResult {
