@@ -14,7 +14,7 @@ import { internal } from "../convex/_generated/api";
 import type { ActionCtx } from "../convex/_generated/server";
 import { callAutumn, createAutumn } from "../convex/billing/autumn";
 import { withMeteredUsage } from "../convex/billing/metering";
-import { startBillingTest, type BillingTest, type TestUser } from "../convex/billing/testing.helpers";
+import { BILLING_TEST_KEY, startBillingTest, type BillingTest, type TestUser } from "../convex/billing/testing.helpers";
 import { median, progress, resetCalls, sandboxCalls, writeResult } from "./lib";
 
 const RACERS = 200;
@@ -128,7 +128,7 @@ it("contention and throughput", async () => {
     progress(`throughput round ${round + 1}: ours ${oursRates.at(-1)?.toFixed(0)} ops/s, naive ${naiveRates.at(-1)?.toFixed(0)} ops/s`);
   }
   progress(`raw Autumn throughput: ${RAW_OPS} ops at concurrency ${CONCURRENCY}, ${ROUNDS} rounds each, alternating`);
-  const client = createAutumn({ secretKey: "am_sk_test_bench", serverURL: b.autumn.url });
+  const client = createAutumn({ secretKey: BILLING_TEST_KEY, serverURL: b.autumn.url });
   const rawOurs: number[] = [];
   const rawNaive: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {

@@ -10,7 +10,7 @@ import { expect, it } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import { checkOrgFeature } from "../convex/billing/access";
 import { callAutumn, createAutumn } from "../convex/billing/autumn";
-import { startBillingTest } from "../convex/billing/testing.helpers";
+import { BILLING_TEST_KEY, startBillingTest } from "../convex/billing/testing.helpers";
 import { median, percentile, progress, writeResult } from "./lib";
 
 const WARMUP = 50;
@@ -24,7 +24,7 @@ it("entitlement latency: cache vs live", async () => {
     const owner = await b.signUp("lea@example.com", "Lea Latency");
     const orgId = await b.createOrg(owner, "Latency Co");
     await b.drainScheduled();
-    const client = createAutumn({ secretKey: "am_sk_test_bench", serverURL: b.autumn.url });
+    const client = createAutumn({ secretKey: BILLING_TEST_KEY, serverURL: b.autumn.url });
     const cached = () => b.as(owner, orgId).query(api.billing.api.checkFeature, { featureId: FEATURE });
     const live = () => callAutumn("balances.check", (c, o) => c.check({ customerId: orgId, featureId: FEATURE }, o), { client });
     // Both say the same thing.

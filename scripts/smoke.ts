@@ -43,7 +43,7 @@ async function target(): Promise<Target> {
     const config = autumnConfig(env);
     return { label: `the sandbox at ${sandboxUrl}`, config, stop: async () => {} };
   }
-  const sandbox = new AutumnSandbox({ port: 0, dataFile: null, settlementDelayMs: 0, seed: await loadCatalog(resolve(ROOT, "autumn.config.ts")) });
+  const sandbox = new AutumnSandbox({ port: 0, dataFile: null, settlementDelayMs: 0, keys: ["am_sk_test_smoke"], seed: await loadCatalog(resolve(ROOT, "autumn.config.ts")) });
   const url = await sandbox.listen();
   return {
     label: `the local sandbox (in-process at ${url}; no AUTUMN_SECRET_KEY set)`,

@@ -59,12 +59,15 @@ export interface BillingTest {
   close(): Promise<void>;
 }
 
+/** The secret key the module uses in tests; the sandbox is told to know it. */
+export const BILLING_TEST_KEY = "am_sk_test_billing";
+
 export function setEnv(sandboxUrl: string): void {
   process.env.BETTER_AUTH_SECRET = "test-secret-test-secret-test-secret-123";
   process.env.SITE_URL = SITE;
   process.env.CONVEX_SITE_URL = SITE;
   process.env.AUTUMN_SANDBOX_URL = sandboxUrl;
-  process.env.AUTUMN_SECRET_KEY = "am_sk_test_billing";
+  process.env.AUTUMN_SECRET_KEY = BILLING_TEST_KEY;
   process.env.BILLING_ADMIN_EMAILS = ADMIN_EMAIL;
 }
 
@@ -75,7 +78,7 @@ async function json(res: Response, what: string): Promise<Record<string, unknown
 }
 
 export async function startBillingTest(opts: BillingTestOptions = {}): Promise<BillingTest> {
-  const autumn = await startTestSandbox();
+  const autumn = await startTestSandbox({ keys: [BILLING_TEST_KEY] });
   setEnv(autumn.url);
   const t = makeTest(opts);
   t.registerComponent("betterAuth", authSchema, opts.authModules ?? authModules);

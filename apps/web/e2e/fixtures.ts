@@ -11,7 +11,8 @@ import { STACK } from "../../../playwright.config";
 
 export const WEB_URL = `http://127.0.0.1:${STACK.web}`;
 export const SANDBOX_URL = `http://127.0.0.1:${STACK.sandbox}`;
-const SANDBOX_KEY = "am_sk_test_e2e";
+/** The key the stack's sandbox knows (its default, AUTUMN_SANDBOX_KEYS unset). */
+const SANDBOX_KEY = "am_sk_test_local";
 /** The settlement delay the config starts the stack with (restored after tests that change it). */
 export const SETTLEMENT_DELAY_MS = 1500;
 export const DAY_MS = 86_400_000;

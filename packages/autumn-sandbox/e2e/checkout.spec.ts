@@ -8,7 +8,8 @@ import { expect, test } from "@playwright/test";
 import { Autumn } from "autumn-js";
 
 const SANDBOX = `http://127.0.0.1:${process.env.E2E_SANDBOX_PORT ?? 3291}`;
-const autumn = new Autumn({ secretKey: "am_sk_test_e2e", serverURL: SANDBOX, failOpen: false });
+// The sandbox started by playwright.config.ts knows its default key only (AUTUMN_SANDBOX_KEYS unset).
+const autumn = new Autumn({ secretKey: "am_sk_test_local", serverURL: SANDBOX, failOpen: false });
 
 // A stand-in for the app's /billing/success route.
 let app: Server;

@@ -454,7 +454,10 @@ describe("autumn behaviours", () => {
     expect(c.subscriptions.map((s) => [s.planId, s.status])).toEqual([["pro", "active"]]);
     const proStart = sub(c, "pro")?.startedAt ?? 0;
     expect(c.balances.standard_messages).toMatchObject({ granted: 1000, remaining: 1000, usage: 0 });
-    expect(c.balances.standard_messages?.nextResetAt).toBe(addMonths(proStart, 1));
+    // Corrected (issue 10 §1.11): pro starts its 7-day trial here, and the trial is the
+    // first period, so the first reset is at the trial end, not attach + 1 month.
+    expect(sub(c, "pro")?.trialEndsAt).toBe(proStart + 7 * DAY);
+    expect(c.balances.standard_messages?.nextResetAt).toBe(proStart + 7 * DAY);
     expect(c.balances.standard_messages?.nextResetAt).not.toBe(freeReset);
     expect(c.balances.seats).toMatchObject({ granted: 5, usage: 2, remaining: 3 });
     expect(c.flags.custom_branding).toMatchObject({ planId: "pro" });

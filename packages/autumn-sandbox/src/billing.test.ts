@@ -278,13 +278,18 @@ describe("with a card on file", () => {
     expect(after.invoices?.map((i) => i.total)).toEqual([29, 99]); // newest first
   });
 
-  it("attaching the current plan again while a downgrade is scheduled drops the scheduled change", async () => {
+  // Corrected: real Autumn answers 409 plan_already_attached here and keeps the
+  // schedule (autumn-controls.md §5, §11.4: the docs' "re-attach to cancel a
+  // downgrade" is wrong); uncancel is the way to drop the scheduled change.
+  it("attaching the current plan again while a downgrade is scheduled is 409; uncancel drops the scheduled change", async () => {
     const id = await newCustomer("reattach");
     await saveCard(id);
     await t.autumn.billing.attach({ customerId: id, planId: "team" });
     await t.autumn.billing.attach({ customerId: id, planId: "pro" });
-    const r = await t.autumn.billing.attach({ customerId: id, planId: "team" });
-    expect(r.paymentUrl).toBeNull();
+    expect(await autumnError(t.autumn.billing.attach({ customerId: id, planId: "team" })))
+      .toMatchObject({ status: 409, code: "plan_already_attached" });
+    expect((await load(id)).subscriptions.map((s) => [s.planId, s.status])).toEqual([["team", "active"], ["pro", "scheduled"]]);
+    await t.autumn.billing.update({ customerId: id, planId: "team", cancelAction: "uncancel" });
     const c = await load(id);
     expect(c.subscriptions.map((s) => [s.planId, s.status])).toEqual([["team", "active"]]);
     expect(sub(c, "team").canceledAt).toBeNull();
@@ -366,15 +371,15 @@ describe("cancel and uncancel", () => {
     expect(c2.invoices?.find((i) => i.total < 0)).toMatchObject({ status: "refunded", currency: "usd", planIds: ["pro"] });
   });
 
-  it("the free plan has no period to end (400), and uncancel on a plan that is not canceled is a 400", async () => {
+  // Corrected: uncancel of a plan that is not canceling is a 200 no-op in real
+  // Autumn (autumn-controls.md §5, §12.15), not a 400.
+  it("the free plan has no period to end (400); uncancel on a plan that is not canceled changes nothing (200)", async () => {
     const id = await newCustomer("cancel_errors");
     expect(await autumnError(t.autumn.billing.update({ customerId: id, planId: "free", cancelAction: "cancel_end_of_cycle" })))
       .toMatchObject({ status: 400 });
-    expect(await autumnError(t.autumn.billing.update({ customerId: id, planId: "free", cancelAction: "uncancel" })))
-      .toMatchObject({ status: 400 });
+    expect(await t.autumn.billing.update({ customerId: id, planId: "free", cancelAction: "uncancel" })).toMatchObject({ paymentUrl: null });
     const pro = await onPaidPro("uncancel_active");
-    expect(await autumnError(t.autumn.billing.update({ customerId: pro, planId: "pro", cancelAction: "uncancel" })))
-      .toMatchObject({ status: 400 });
+    expect(await t.autumn.billing.update({ customerId: pro, planId: "pro", cancelAction: "uncancel" })).toMatchObject({ paymentUrl: null });
     expect(activePlans(await load(pro))).toEqual(["pro"]);
   });
 });
@@ -509,7 +514,8 @@ describe("customer currency", () => {
   it("a plan without a price in the customer's currency cannot be attached (400)", async () => {
     const id = await newCustomer("eur", { currency: "eur" });
     const err = await autumnError(t.autumn.billing.attach({ customerId: id, planId: "team" }));
-    expect(err).toMatchObject({ status: 400, code: "invalid_inputs" });
+    // Corrected: the code is currency_mismatch (handleCurrencyMismatchErrors), not invalid_inputs.
+    expect(err).toMatchObject({ status: 400, code: "currency_mismatch" });
     expect(err.message).toMatch(/EUR/);
     expect(await autumnError(t.autumn.billing.previewAttach({ customerId: id, planId: "team" }))).toMatchObject({ status: 400 });
     expect(activePlans(await load(id))).toEqual(["free"]);

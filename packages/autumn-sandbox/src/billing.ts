@@ -1,21 +1,26 @@
 // Billing operations: attach and its preview, update (cancel, uncancel,
-// prepaid quantities) and its preview, the customer portal and payment setup.
-// `decide` is the one place that works out what an attach means (new plan,
-// upgrade now, downgrade at period end, add-on purchase, trial, amount due,
+// prepaid quantities) and its preview, and the customer portal. `decide` is
+// the one place that works out what an attach means (new plan, upgrade now,
+// downgrade at period end, add-on purchase, trial, currency, amount due,
 // whether a card is needed), so previews and the real thing always agree.
+// Hosted checkout sessions live in checkout.ts, currency rules in currency.ts.
 
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid, notFound } from "./errors.js";
 import { latestPlan, planVersion } from "./catalog.js";
 import { requireCustomer } from "./customers.js";
-import { amountIn, cents, formatMoney } from "./money.js";
+import { cents } from "./money.js";
 import {
-  activatePlan, activeMain, announce, chargeInvoice, expireProduct, isRecurring, monthlyPrice, priceIn,
-  scheduleSwitch, scheduledIn, type PlanChange,
+  activatePlan, activeMain, announce, chargeInvoice, defaultPlanFor, expireProduct, isRecurring, monthlyPrice, priceIn,
+  scheduleProduct, scheduleSwitch, scheduledIn, type PlanChange,
 } from "./subscriptions.js";
 import { durationMs } from "./time.js";
-import { nextId, type CheckoutSession, type CustomerProduct, type CustomerRecord } from "./state.js";
+import { nextId, type CustomerProduct, type CustomerRecord } from "./state.js";
 import type { StoredPlan, WireFreeTrial } from "./wire.js";
+import { lockCurrency, resolveAttachCurrency } from "./currency.js";
+import { expireOpenCheckouts, openCheckout } from "./checkout.js";
+
+export { setupPayment, TEST_CARDS } from "./checkout.js";
 
 export interface AttachInput {
   customer_id: string;
@@ -30,7 +35,7 @@ export interface AttachInput {
   currency?: string;
 }
 
-export type AttachAction = "activate" | "upgrade" | "downgrade" | "purchase" | "uncancel";
+export type AttachAction = "activate" | "upgrade" | "downgrade" | "purchase";
 
 export interface Decision {
   plan: StoredPlan;
@@ -57,10 +62,7 @@ export function decide(ctx: Ctx, c: CustomerRecord, input: AttachInput): Decisio
   const plan = input.version !== undefined ? planVersion(ctx.state, input.plan_id, input.version) : latestPlan(ctx.state, input.plan_id);
   if (!plan || plan.archived) throw notFound.plan(input.plan_id);
   const now = ctx.now(c);
-  const currency = (input.currency ?? c.currency ?? "usd").toLowerCase();
-  if (plan.price && amountIn(plan.price, currency) === null) {
-    throw invalid(`Plan ${plan.id} has no price in ${currency.toUpperCase()}`);
-  }
+  const currency = resolveAttachCurrency(ctx, c, plan, input.currency);
   for (const fq of input.feature_quantities ?? []) {
     if (!plan.items.some((i) => i.feature_id === fq.feature_id && i.price?.billing_method === "prepaid")) {
       throw invalid(`Plan ${plan.id} has no prepaid price for feature ${fq.feature_id}`);
@@ -74,9 +76,9 @@ export function decide(ctx: Ctx, c: CustomerRecord, input: AttachInput): Decisio
     current = activeMain(c, plan.group);
     if (!current) action = "activate";
     else if (current.plan_id === plan.id) {
-      const pending = current.canceled_at !== null || scheduledIn(c, plan.group).length > 0;
-      if (!pending) throw new ApiError(409, "plan_already_attached", `Customer ${c.id} already has plan ${plan.id} attached`);
-      action = "uncancel";
+      // Also while it is canceling or a downgrade is scheduled: the schedule
+      // stays; billing.update uncancel is the way back (§5, §11.4).
+      throw new ApiError(409, "plan_already_attached", `Customer ${c.id} already has plan ${plan.id} attached`);
     } else {
       const currentPlan = planVersion(ctx.state, current.plan_id, current.version);
       action = monthlyPrice(plan) < monthlyPrice(currentPlan) ? "downgrade" : "upgrade";
@@ -90,13 +92,13 @@ export function decide(ctx: Ctx, c: CustomerRecord, input: AttachInput): Decisio
   const explicit = input.customize && "free_trial" in input.customize ? input.customize.free_trial : undefined;
   const ft = explicit === null ? null : (explicit ?? plan.free_trial);
   // A migration (no_billing_changes) grants the plan as it is: no trial is started or used up.
-  if (ft && !input.no_billing_changes && action !== "downgrade" && action !== "uncancel" && (explicit || trialEligible(ctx, c, plan))) {
+  if (ft && !input.no_billing_changes && action !== "downgrade" && (explicit || trialEligible(ctx, c, plan))) {
     const length = durationMs(ft.duration_length, ft.duration_type, now);
     trial = { endsAt: now + length, days: Math.round(length / 86_400_000), cardRequired: ft.card_required };
   }
 
   const lines: Decision["lines"] = [];
-  if (action !== "uncancel" && timing === "immediate") {
+  if (timing === "immediate") {
     const price = priceIn(plan, currency);
     if (price > 0) {
       lines.push({ display_name: plan.name, description: trial ? `${plan.name} - ${trial.days}-day free trial` : `${plan.name} - Base price`, amount: trial ? 0 : price, plan_id: plan.id });
@@ -117,7 +119,7 @@ export function decide(ctx: Ctx, c: CustomerRecord, input: AttachInput): Decisio
 /** Apply a decision: schedule or activate, record the trial, charge the card on file. */
 export function applyDecision(ctx: Ctx, c: CustomerRecord, d: Decision, input: AttachInput): { changes: PlanChange[]; invoice: ReturnType<typeof chargeInvoice> | null } {
   const billed = !input.no_billing_changes;
-  if (d.action === "uncancel") return { changes: uncancel(ctx, c, d.current as CustomerProduct, d.now), invoice: null };
+  lockCurrency(c, d.plan, d.currency);
   if (d.trial) c.trials_used.push({ plan_id: d.plan.id, fingerprint: c.fingerprint });
   const changes = d.timing === "end_of_cycle" && d.current
     ? scheduleSwitch(ctx, c, d.current, d.plan, { now: d.now, currency: d.currency, billed })
@@ -128,7 +130,7 @@ export function applyDecision(ctx: Ctx, c: CustomerRecord, d: Decision, input: A
   const invoice = billed && d.total > 0
     ? chargeInvoice(ctx, c, [d.plan.id], d.total, d.currency, d.lines.map((l) => l.description).join("; "), d.now)
     : null;
-  const scenario = { activate: "new", upgrade: "upgrade", downgrade: "downgrade", purchase: "new", uncancel: "active" }[d.action];
+  const scenario = { activate: "new", upgrade: "upgrade", downgrade: "downgrade", purchase: "new" }[d.action];
   announce(ctx, c, changes, d.trial ? ["trial_started"] : [], d.timing === "end_of_cycle" ? "scheduled" : scenario);
   return { changes, invoice };
 }
@@ -141,37 +143,16 @@ export function attach(ctx: Ctx, input: AttachInput): Record<string, unknown> {
   const c = requireCustomer(ctx, input.customer_id);
   const d = decide(ctx, c, input);
   const mode = input.redirect_mode ?? "if_required";
-  if (!input.no_billing_changes && d.action !== "uncancel" && (d.needsCard || mode === "always")) {
+  if (!input.no_billing_changes && (d.needsCard || mode === "always")) {
     if (mode === "never") {
       return { customer_id: c.id, payment_url: null, required_action: { code: "payment_method_required", reason: "The customer has no payment method on file" } };
     }
     const session = openCheckout(ctx, c, d, input);
     return { customer_id: c.id, payment_url: `${ctx.publicUrl}/checkout/${session.id}` };
   }
+  expireOpenCheckouts(ctx, c);
   const { invoice } = applyDecision(ctx, c, d, input);
   return { customer_id: c.id, payment_url: null, ...(invoice ? { invoice: renderInvoice(ctx, invoice) } : {}) };
-}
-
-function openCheckout(ctx: Ctx, c: CustomerRecord, d: Decision, input: AttachInput): CheckoutSession {
-  const session: CheckoutSession = {
-    id: nextId(ctx.state, "cs_sbx"),
-    customer_id: c.id,
-    plan_id: d.plan.id,
-    kind: "attach",
-    attach: { ...input } as Record<string, unknown>,
-    success_url: input.success_url ?? null,
-    cancel_url: null,
-    currency: d.currency,
-    lines: d.lines.map((l) => ({ description: l.description, amount: l.amount })),
-    total: d.total,
-    trial_days: d.trial?.days ?? null,
-    status: "open",
-    last_error: null,
-    created_at: Date.now(),
-    settles_at: null,
-  };
-  ctx.state.checkouts[session.id] = session;
-  return session;
 }
 
 // ── Previews ───────────────────────────────────────────────────────────────
@@ -201,7 +182,7 @@ export function previewAttach(ctx: Ctx, input: AttachInput): Record<string, unkn
   const c = requireCustomer(ctx, input.customer_id);
   const d = decide(ctx, c, input);
   const mode = input.redirect_mode ?? "if_required";
-  const redirect = !input.no_billing_changes && d.action !== "uncancel" && mode !== "never" && (d.needsCard || mode === "always");
+  const redirect = !input.no_billing_changes && mode !== "never" && (d.needsCard || mode === "always");
   const recurring = isRecurring(d.plan) && d.plan.price !== null;
   const nextStart = d.timing === "end_of_cycle"
     ? d.current?.current_period_end ?? null
@@ -224,8 +205,8 @@ export function previewAttach(ctx: Ctx, input: AttachInput): Record<string, unkn
           },
         }
       : {}),
-    incoming: d.action === "uncancel" ? [] : [incomingOf(d)],
-    outgoing: d.current && d.action !== "uncancel"
+    incoming: [incomingOf(d)],
+    outgoing: d.current
       ? [outgoingOf(d.current, d.timing === "end_of_cycle" ? d.current.current_period_end : d.now, d.timing === "end_of_cycle" ? d.now : null)]
       : [],
     redirect_to_checkout: redirect,
@@ -246,24 +227,33 @@ export interface UpdateInput {
 }
 
 function targetSubscription(c: CustomerRecord, input: UpdateInput): CustomerProduct {
-  const cp = c.products.find((p) => p.status === "active" &&
-    (input.subscription_id ? p.id === input.subscription_id : input.plan_id ? p.plan_id === input.plan_id : !p.add_on && p.kind === "subscription"));
+  const matches = (p: CustomerProduct): boolean =>
+    input.subscription_id ? p.id === input.subscription_id : input.plan_id ? p.plan_id === input.plan_id : !p.add_on && p.kind === "subscription";
+  const cp = c.products.find((p) => p.status === "active" && matches(p));
   if (!cp) {
+    if (input.cancel_action === "uncancel" && c.products.some((p) => p.status === "scheduled" && matches(p))) {
+      // handleUncancelErrors: aimed at the scheduled plan, not the canceling one (§5, §12.15).
+      throw badRequest("Cannot uncancel a subscription that is scheduled");
+    }
     throw new ApiError(404, "product_not_found", `Customer ${c.id} has no active ${input.plan_id ? `plan ${input.plan_id}` : "subscription"}`);
   }
   return cp;
 }
 
-function uncancel(ctx: Ctx, c: CustomerRecord, cp: CustomerProduct, now: number): PlanChange[] {
-  const scheduled = scheduledIn(c, cp.group);
-  if (cp.canceled_at === null && scheduled.length === 0) {
-    throw badRequest(`Plan ${cp.plan_id} is not canceled and has no scheduled change`);
-  }
-  const changes: PlanChange[] = scheduled.map((s) => {
+/** Expire every plan scheduled in the group (a downgrade target or the default waiting to take over). */
+function dropScheduled(c: CustomerRecord, group: string | null, now: number): PlanChange[] {
+  return scheduledIn(c, group).map((s) => {
     s.status = "expired";
     s.ended_at = now;
     return { action: "expired" as const, cp: s };
   });
+}
+
+/** applyUncancelToPlan: clears the pending cancel and deletes the scheduled replacement; a plan not canceling is left alone (200). */
+function uncancel(c: CustomerRecord, cp: CustomerProduct, now: number): PlanChange[] {
+  const scheduled = cp.add_on ? [] : scheduledIn(c, cp.group);
+  if (cp.canceled_at === null && scheduled.length === 0) return [];
+  const changes = cp.add_on ? [] : dropScheduled(c, cp.group, now);
   const prev = { canceled_at: cp.canceled_at, expires_at: cp.expires_at };
   cp.canceled_at = null;
   cp.expires_at = null;
@@ -276,27 +266,25 @@ export function update(ctx: Ctx, input: UpdateInput): Record<string, unknown> {
   const now = ctx.now(c);
   const cp = targetSubscription(c, input);
   if (input.cancel_action === "uncancel") {
-    announce(ctx, c, uncancel(ctx, c, cp, now), [], "active");
+    announce(ctx, c, uncancel(c, cp, now), [], "active");
   } else if (input.cancel_action === "cancel_end_of_cycle") {
     if (cp.current_period_end === null) {
       throw badRequest(`Plan ${cp.plan_id} has no billing period to end; use cancel_immediately`);
     }
-    const changes: PlanChange[] = scheduledIn(c, cp.group).map((s) => {
-      s.status = "expired";
-      s.ended_at = now;
-      return { action: "expired" as const, cp: s };
-    });
-    const prev = { canceled_at: cp.canceled_at };
+    const main = !cp.add_on && cp.kind === "subscription";
+    const changes = main ? dropScheduled(c, cp.group, now) : [];
+    const prev = { canceled_at: cp.canceled_at, expires_at: cp.expires_at };
     cp.canceled_at = now;
     cp.expires_at = cp.current_period_end;
     changes.unshift({ action: "updated", cp, previous: prev });
+    // The group's default plan shows as scheduled from the period end (§4.9, #25).
+    const fallback = main ? defaultPlanFor(ctx, cp.group) : undefined;
+    if (fallback && fallback.id !== cp.plan_id) {
+      changes.push({ action: "scheduled", cp: scheduleProduct(ctx, c, fallback, cp.current_period_end, { currency: cp.currency, billed: false }) });
+    }
     announce(ctx, c, changes, [], "cancel");
   } else if (input.cancel_action === "cancel_immediately") {
-    const changes: PlanChange[] = scheduledIn(c, cp.group).map((s) => {
-      s.status = "expired";
-      s.ended_at = now;
-      return { action: "expired" as const, cp: s };
-    });
+    const changes = dropScheduled(c, cp.group, now);
     cp.canceled_at = now;
     changes.push(...expireProduct(ctx, c, cp, now));
     if (input.refund_last_payment && cp.billed) {
@@ -359,7 +347,7 @@ export function previewUpdate(ctx: Ctx, input: UpdateInput): Record<string, unkn
   };
 }
 
-// ── Portal and payment setup ───────────────────────────────────────────────
+// ── Portal ─────────────────────────────────────────────────────────────────
 
 export function openPortal(ctx: Ctx, input: { customer_id: string; return_url?: string | null }): Record<string, unknown> {
   const c = requireCustomer(ctx, input.customer_id);
@@ -368,125 +356,3 @@ export function openPortal(ctx: Ctx, input: { customer_id: string; return_url?: 
   return { customer_id: c.id, url: `${ctx.publicUrl}/portal/${id}` };
 }
 
-export function setupPayment(ctx: Ctx, input: { customer_id: string; success_url?: string | null; plan_id?: string }): Record<string, unknown> {
-  const c = requireCustomer(ctx, input.customer_id);
-  if (input.plan_id && !latestPlan(ctx.state, input.plan_id)) throw notFound.plan(input.plan_id);
-  const session: CheckoutSession = {
-    id: nextId(ctx.state, "cs_sbx"),
-    customer_id: c.id,
-    plan_id: input.plan_id ?? "",
-    kind: "setup",
-    attach: input.plan_id ? { customer_id: c.id, plan_id: input.plan_id } : null,
-    success_url: input.success_url ?? null,
-    cancel_url: null,
-    currency: c.currency ?? "usd",
-    lines: [],
-    total: 0,
-    trial_days: null,
-    status: "open",
-    last_error: null,
-    created_at: Date.now(),
-    settles_at: null,
-  };
-  ctx.state.checkouts[session.id] = session;
-  return { customer_id: c.id, url: `${ctx.publicUrl}/checkout/${session.id}` };
-}
-
-// ── Hosted checkout outcomes ───────────────────────────────────────────────
-
-export const TEST_CARDS = {
-  success: "4242424242424242",
-  decline: "4000000000000002",
-  requiresAction: "4000002760003184",
-  /** Attaches and pays the checkout, but later charges (renewals, trial end) fail: past due. */
-  chargesFail: "4000000000000341",
-} as const;
-
-export type PayOutcome = "processing" | "declined" | "requires_action" | "invalid";
-
-/** A card was submitted on the hosted page. Success settles after the configured delay. */
-export function submitCard(ctx: Ctx, sessionId: string, cardNumber: string): PayOutcome {
-  const s = ctx.state.checkouts[sessionId];
-  if (!s || s.status === "complete" || s.status === "expired") throw notFound.plan(sessionId);
-  const digits = cardNumber.replace(/\D/g, "");
-  if (digits === TEST_CARDS.decline) {
-    s.last_error = "Your card was declined.";
-    return "declined";
-  }
-  if (digits === TEST_CARDS.requiresAction) {
-    s.status = "requires_action";
-    s.last_error = null;
-    return "requires_action";
-  }
-  if (digits !== TEST_CARDS.success && digits !== TEST_CARDS.chargesFail) {
-    s.last_error = "Your card number is not a sandbox test card. Use 4242 4242 4242 4242.";
-    return "invalid";
-  }
-  cardAccepted(ctx, s, digits);
-  return "processing";
-}
-
-/** The 3-D Secure-like step: the customer completes or fails authentication. */
-export function authenticate(ctx: Ctx, sessionId: string, ok: boolean): PayOutcome {
-  const s = ctx.state.checkouts[sessionId];
-  if (!s || s.status !== "requires_action") throw notFound.plan(sessionId);
-  if (!ok) {
-    s.status = "open";
-    s.last_error = "Authentication failed. Your card was not charged.";
-    return "declined";
-  }
-  cardAccepted(ctx, s, TEST_CARDS.requiresAction);
-  return "processing";
-}
-
-function cardAccepted(ctx: Ctx, s: CheckoutSession, digits: string): void {
-  const c = ctx.state.customers[s.customer_id];
-  if (!c) throw notFound.customer(s.customer_id);
-  c.payment_method = { brand: "visa", last4: digits.slice(-4), exp: "12/34", ...(digits === TEST_CARDS.chargesFail ? { charges_fail: true } : {}) };
-  s.status = "processing";
-  s.last_error = null;
-  s.settles_at = Date.now() + ctx.settlementDelayMs;
-}
-
-/** Activate every paid session whose settlement time has come (like Stripe → Autumn). */
-export function settleCheckouts(ctx: Ctx, realNow = Date.now()): string[] {
-  const done: string[] = [];
-  for (const s of Object.values(ctx.state.checkouts)) {
-    if (s.status !== "processing" || s.settles_at === null || s.settles_at > realNow) continue;
-    s.status = "complete";
-    done.push(s.id);
-    const c = ctx.state.customers[s.customer_id];
-    if (c) payOpenInvoices(ctx, c);
-    if (!c || !s.attach) continue;
-    try {
-      const input = s.attach as unknown as AttachInput;
-      requireCustomer(ctx, c.id);
-      applyDecision(ctx, c, decide(ctx, c, input), input);
-    } catch (err) {
-      // The plan changed underneath (already attached, archived): the card stays on file.
-      s.last_error = err instanceof Error ? err.message : String(err);
-    }
-  }
-  return done;
-}
-
-/** A card that pays is on file again: its open invoices are paid and nothing stays past due (Stripe's retry). */
-function payOpenInvoices(ctx: Ctx, c: CustomerRecord): void {
-  if (!c.payment_method || c.payment_method.charges_fail) return;
-  const open = c.invoices.filter((i) => i.status === "open");
-  if (open.length === 0) return;
-  for (const i of open) i.status = "paid";
-  const late = c.products.filter((p) => p.status === "active" && p.past_due);
-  for (const p of late) p.past_due = false;
-  announce(ctx, c, late.map((cp) => ({ action: "updated" as const, cp, previous: { past_due: true } })), [], "updated");
-}
-
-export function describeSession(ctx: Ctx, s: CheckoutSession): { planName: string; lines: Array<{ description: string; amount: string }>; total: string; trial: string | null } {
-  const plan = latestPlan(ctx.state, s.plan_id);
-  return {
-    planName: plan?.name ?? "Payment method",
-    lines: s.lines.map((l) => ({ description: l.description, amount: formatMoney(l.amount, s.currency) })),
-    total: formatMoney(s.total, s.currency),
-    trial: s.trial_days ? `${s.trial_days}-day free trial, then ${plan ? formatMoney(priceIn(plan, s.currency), s.currency) : ""} per ${plan?.price?.interval ?? "month"}` : null,
-  };
-}

@@ -4,7 +4,7 @@
 // features.create. Editing a plan that customers are on creates a new
 // version (autumn-api.md §4.6); removing one that is in use archives it.
 
-import { ApiError, invalid, notFound } from "./errors.js";
+import { ApiError, badRequest, invalid, notFound } from "./errors.js";
 import type { SandboxState } from "./state.js";
 import type {
   FeatureType,
@@ -17,6 +17,7 @@ import type {
   WirePlanPrice,
 } from "./wire.js";
 import { formatMoney } from "./money.js";
+import { assertCatalogCurrencies } from "./currency.js";
 
 // ── Catalog body (what atmn sends; snake_case) ─────────────────────────────
 
@@ -189,6 +190,44 @@ function validatePlanAgainstFeatures(plan: Omit<StoredPlan, "version" | "created
   if (plan.add_on && plan.auto_enable) throw invalid(`Plan ${plan.id}: an add-on cannot be auto-enabled`);
 }
 
+/** isFreeProductV2: no price at all, on the plan or on any item. */
+function isFree(plan: Omit<StoredPlan, "version" | "created_at">): boolean {
+  return plan.price === null && plan.items.every((i) => i.price === null);
+}
+
+/**
+ * validateDefaultFlag: an auto-enable plan is either free or a card-less
+ * trial of a paid plan ("default trial"); each group holds at most one of
+ * each. A second one is a 400 invalid_request and the first stays the
+ * default. Checked on the catalog as it will be, so switching the default
+ * within one catalog.update passes.
+ */
+function validateDefaults(state: SandboxState, contents: Array<Omit<StoredPlan, "version" | "created_at">>, removed: Set<string>): void {
+  const next = new Map<string, Omit<StoredPlan, "version" | "created_at">>();
+  for (const id of Object.keys(state.plans)) {
+    const latest = latestPlan(state, id);
+    if (latest && !removed.has(id)) next.set(id, latest);
+  }
+  for (const c of contents) next.set(c.id, c);
+  const kind = (p: Omit<StoredPlan, "version" | "created_at">): "free" | "default_trial" | null => {
+    if (!p.auto_enable || p.archived) return null;
+    if (isFree(p)) return "free";
+    if (p.free_trial && p.free_trial.card_required === false) return "default_trial";
+    return null;
+  };
+  for (const c of contents) {
+    if (!c.auto_enable || c.archived) continue;
+    const k = kind(c);
+    if (!k) throw badRequest("Cannot make a plan auto-enable if it has prices on it.");
+    const other = [...next.values()].find((p) => p.id !== c.id && (p.group ?? "") === (c.group ?? "") && kind(p) === k);
+    if (other) {
+      throw badRequest(k === "free"
+        ? `You have another default product (${other.id}). Please remove default from that product first.`
+        : `You have another default trial product in this group (${other.id}). Please remove default from that product first.`);
+    }
+  }
+}
+
 // ── Preview and apply ──────────────────────────────────────────────────────
 
 export interface CatalogPreview {
@@ -253,8 +292,9 @@ function desiredPlansUse(body: CatalogBody, featureId: string): boolean {
  * (the server default), an additive one. Validates everything before changing
  * anything, so a bad payload leaves the catalog as it was.
  */
-export function applyCatalog(state: SandboxState, body: CatalogBody, now: number): CatalogPreview {
+export function applyCatalog(state: SandboxState, body: CatalogBody, now: number, opts: { multiCurrency?: boolean | null } = {}): CatalogPreview {
   const preview = previewCatalog(state, body);
+  assertCatalogCurrencies(opts.multiCurrency ?? null, body.plans);
   const skipF = new Set(body.skip_feature_ids ?? []);
   const skipP = new Set(body.skip_plan_ids ?? []);
 
@@ -271,6 +311,7 @@ export function applyCatalog(state: SandboxState, body: CatalogBody, now: number
   }
   const contents = body.plans.filter((p) => !skipP.has(p.plan_id)).map(planContent);
   for (const c of contents) validatePlanAgainstFeatures(c, nextFeatures);
+  validateDefaults(state, contents, new Set(preview.plan_changes.filter((c) => c.action === "deleted").map((c) => c.plan_id)));
 
   // Features.
   state.features = nextFeatures;
@@ -304,18 +345,40 @@ export function applyCatalog(state: SandboxState, body: CatalogBody, now: number
 
 export function createFeature(state: SandboxState, p: CatalogFeatureParams): WireFeature {
   if (state.features[p.feature_id]) {
-    throw new ApiError(409, "feature_already_exists", `Feature ${p.feature_id} already exists`);
+    throw new ApiError(409, "duplicate_feature_id", `Feature with id ${p.feature_id} already exists`);
   }
   applyCatalog(state, { features: [p], plans: [], skip_deletions: true }, Date.now());
   return state.features[p.feature_id] as WireFeature;
 }
 
-export function createPlan(state: SandboxState, p: CatalogPlanParams, now: number): StoredPlan {
+/** productErrClasses: a plan id that exists is 400 (not 409) product_already_exists. */
+export function createPlan(state: SandboxState, p: CatalogPlanParams, now: number, opts: { multiCurrency?: boolean | null } = {}): StoredPlan {
   if (state.plans[p.plan_id]) {
-    throw new ApiError(409, "product_already_exists", `Plan ${p.plan_id} already exists`);
+    throw new ApiError(400, "product_already_exists", `Product ${p.plan_id} already exists`);
   }
-  applyCatalog(state, { features: [], plans: [p], skip_deletions: true }, now);
+  applyCatalog(state, { features: [], plans: [p], skip_deletions: true }, now, opts);
   return planVersion(state, p.plan_id);
+}
+
+/**
+ * plans.delete (deleteProduct): the latest version, or every version with
+ * all_versions; refused with 400 invalid_request while any customer product
+ * (expired or active) points at what would be deleted.
+ */
+export function deletePlan(state: SandboxState, planId: string, allVersions = false): { success: true } {
+  const versions = state.plans[planId];
+  const latest = versions?.[versions.length - 1];
+  if (!versions || !latest) throw notFound.plan(planId);
+  const doomed = allVersions ? versions.map((v) => v.version) : [latest.version];
+  const count = Object.values(state.customers)
+    .reduce((n, c) => n + c.products.filter((p) => p.plan_id === planId && doomed.includes(p.version)).length, 0);
+  if (count > 0) {
+    throw badRequest(`Product ${planId} has ${count} customers (expired or active) on it and therefore cannot be deleted`);
+  }
+  const left = versions.filter((v) => !doomed.includes(v.version));
+  if (left.length > 0) state.plans[planId] = left;
+  else delete state.plans[planId];
+  return { success: true };
 }
 
 // ── Rendering ──────────────────────────────────────────────────────────────

@@ -19,6 +19,8 @@ export interface Ctx {
   /** Real-time delay between a successful payment and the plan activating. */
   readonly settlementDelayMs: number;
   emit(event: WebhookEvent): void;
+  /** The org's multi-currency setting when configured; null = on iff the catalog has additional_currencies. */
+  readonly multiCurrency: boolean | null;
   /** `x-api-version` of the request being handled, when it sent one. */
   readonly apiVersion?: string;
 }

@@ -8,6 +8,7 @@ import { latestPlan, renderPlan } from "./catalog.js";
 import { heldFeatures, renderBalance, renderFlag } from "./ledger.js";
 import { activatePlan, settle } from "./subscriptions.js";
 import { DEFAULT_CURRENCY } from "./money.js";
+import { assertCurrencyParamAllowed } from "./currency.js";
 import type { CustomerRecord } from "./state.js";
 import type { StoredPlan } from "./wire.js";
 
@@ -28,7 +29,11 @@ export function createCustomer(ctx: Ctx, input: CustomerInput): CustomerRecord {
   if (state.customers[input.customer_id]) {
     throw new ApiError(409, "customer_already_exists", `Customer ${input.customer_id} already exists`);
   }
-  const currency = (input.currency ?? DEFAULT_CURRENCY).toLowerCase();
+  // A currency given at creation is the customer's locked currency from the
+  // start; without one it stays unset until the first paid attach (§2).
+  assertCurrencyParamAllowed(ctx, input.currency);
+  const locked = input.currency ? input.currency.toLowerCase() : null;
+  const currency = locked ?? DEFAULT_CURRENCY;
   const customer: CustomerRecord = {
     id: input.customer_id,
     name: input.name ?? null,
@@ -37,7 +42,7 @@ export function createCustomer(ctx: Ctx, input: CustomerInput): CustomerRecord {
     metadata: input.metadata ?? {},
     stripe_id: input.stripe_id ?? `cus_sbx_${input.customer_id.replace(/[^a-zA-Z0-9]/g, "").slice(0, 16)}`,
     send_email_receipts: input.send_email_receipts ?? false,
-    currency,
+    currency: locked,
     created_at: ctx.now(),
     clock_offset_ms: 0,
     payment_method: null,

@@ -5,7 +5,8 @@
 // the catalog or the customer is HTML-escaped.
 
 import type { Ctx } from "./context.js";
-import { describeSession, TEST_CARDS, update } from "./billing.js";
+import { update } from "./billing.js";
+import { describeSession, TEST_CARDS } from "./checkout.js";
 import { latestPlan } from "./catalog.js";
 import { formatMoney } from "./money.js";
 import type { CheckoutSession, CustomerRecord } from "./state.js";
@@ -56,6 +57,8 @@ ${d.trial ? `<p class="badge" data-testid="trial">${escapeHtml(d.trial)}</p>` : 
 }
 
 export function checkoutPage(ctx: Ctx, s: CheckoutSession, status = 200): { status: number; html: string } {
+  // Superseded by a retried attach with other params (or a direct charge), like an expired Stripe session.
+  if (s.status === "expired") return notFoundPage("checkout session");
   if (s.status === "processing" || s.status === "complete") {
     return layout("Payment received", `<section><h1>Payment received</h1><p class="muted">Your plan is being activated.</p>${s.success_url ? `<p><a href="${escapeHtml(s.success_url)}">Return to the app</a></p>` : ""}</section>`);
   }

@@ -116,10 +116,15 @@ describe("authentication", () => {
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
   });
 
-  it("accepts any am_sk_test_ key", async () => {
-    const sdk = new Autumn({ secretKey: "am_sk_test_another_one", serverURL: t.url, failOpen: false });
-    const r = await sdk.features.list();
-    expect(r.list.length).toBeGreaterThan(0);
+  // Was "accepts any am_sk_test_ key": real Autumn knows its keys (secretKeyMiddleware verifyKey),
+  // so a well-formed but unknown key is 401 invalid_secret_key (issue 10 §1.12); known keys
+  // come from AUTUMN_SANDBOX_KEYS or the `keys` option (fidelity.test.ts covers both).
+  it("accepts the keys it knows, and only those", async () => {
+    const sdk = new Autumn({ secretKey: TEST_KEY, serverURL: t.url, failOpen: false });
+    expect((await sdk.features.list()).list.length).toBeGreaterThan(0);
+    const stranger = new Autumn({ secretKey: "am_sk_test_another_one", serverURL: t.url, failOpen: false });
+    const err = await thrown(stranger.features.list());
+    expect((err as AutumnDefaultError).statusCode).toBe(401);
   });
 });
 
@@ -1007,7 +1012,7 @@ export const enterprise = plan({
         execFile(atmn, args, {
           cwd: dir,
           timeout: 60_000,
-          env: { ...process.env, ATMN_BACKEND_URL: s.url, AUTUMN_SECRET_KEY: "am_sk_test_x", NO_COLOR: "1", FORCE_COLOR: "0" },
+          env: { ...process.env, ATMN_BACKEND_URL: s.url, AUTUMN_SECRET_KEY: TEST_KEY, NO_COLOR: "1", FORCE_COLOR: "0" },
         }, (err, stdout, stderr) => {
           const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
           resolvePush({ code, output: `${stdout}\n${stderr}` });

@@ -5,9 +5,9 @@
 
 import { z } from "zod";
 import type { Ctx } from "./context.js";
-import { ApiError, invalid } from "./errors.js";
+import { ApiError, badRequest, invalid } from "./errors.js";
 import {
-  applyCatalog, createFeature, createPlan, latestPlan, planVersion, previewCatalog, renderFeature, renderPlan,
+  applyCatalog, createFeature, createPlan, deletePlan, latestPlan, planVersion, previewCatalog, renderFeature, renderPlan,
   requireFeature, type CatalogBody, type CatalogFeatureParams, type CatalogPlanParams,
 } from "./catalog.js";
 import {
@@ -18,6 +18,7 @@ import { attach, decide, openPortal, previewAttach, previewUpdate, setupPayment,
 import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, updateEntity } from "./entities.js";
 import { aggregateEvents, listEvents } from "./events.js";
 import { settle } from "./subscriptions.js";
+import { autoCreateForMetering, versionedCheck, versionedCustomer, versionedTrack } from "./versions.js";
 
 type Handler = (ctx: Ctx, body: Record<string, unknown>) => unknown;
 
@@ -85,11 +86,11 @@ export const ROUTES: Record<string, Handler> = {
   "customers.get_or_create": (ctx, b) => {
     const input = parse(customerInput.extend({ customer_id: z.string().nullable() }), b);
     const customerId = input.customer_id ?? `cus_${Math.random().toString(36).slice(2, 12)}`;
-    return renderCustomer(ctx, getOrCreateCustomer(ctx, { ...input, customer_id: customerId }), input.expand ?? []);
+    return versionedCustomer(ctx, renderCustomer(ctx, getOrCreateCustomer(ctx, { ...input, customer_id: customerId }), input.expand ?? []));
   },
   "customers.get": (ctx, b) => {
     const input = parse(z.object({ customer_id: id, expand }).loose(), b);
-    return renderCustomer(ctx, requireCustomer(ctx, input.customer_id), input.expand ?? []);
+    return versionedCustomer(ctx, renderCustomer(ctx, requireCustomer(ctx, input.customer_id), input.expand ?? []));
   },
   "customers.list": (ctx, b) => {
     const input = parse(z.object({
@@ -114,15 +115,9 @@ export const ROUTES: Record<string, Handler> = {
     deleteCustomer(ctx, input.customer_id);
     return { success: true };
   },
-  "customers.advance_test_clock": (ctx, b) => {
-    const input = parse(z.object({ customer_id: id, frozen_time: z.number() }).loose(), b);
-    const c = requireCustomer(ctx, input.customer_id);
-    const target = Math.floor(input.frozen_time / 1000) * 1000;
-    if (target <= ctx.now(c)) throw invalid("frozen_time must be later than the current clock time");
-    c.clock_offset_ms += target - ctx.now(c);
-    settle(ctx, c);
-    return { customer_id: c.id, frozen_time: ctx.now(c), status: "ready" };
-  },
+  "customers.advance_test_clock": (ctx, b) => advanceTestClock(ctx, b),
+  // PR #3492's name for the same operation (§8); the 1.3.13 SDK calls the customers. one.
+  "billing.advance_test_clock": (ctx, b) => advanceTestClock(ctx, b),
 
   // ── features and plans ──
   "features.list": (ctx) => ({ list: Object.values(ctx.state.features).map(renderFeature) }),
@@ -151,29 +146,34 @@ export const ROUTES: Record<string, Handler> = {
   },
   "plans.create": (ctx, b) => {
     const input = parse(z.object({ plan_id: id, name: z.string().min(1) }).loose(), b);
-    return renderPlan(createPlan(ctx.state, input as unknown as CatalogPlanParams, ctx.now()));
+    return renderPlan(createPlan(ctx.state, input as unknown as CatalogPlanParams, ctx.now(), { multiCurrency: ctx.multiCurrency }));
+  },
+  "plans.delete": (ctx, b) => {
+    const input = parse(z.object({ plan_id: id, all_versions: z.boolean().optional() }).loose(), b);
+    return deletePlan(ctx.state, input.plan_id, input.all_versions ?? false);
   },
   "catalog.preview_update": (ctx, b) => previewCatalog(ctx.state, catalogBody(b)),
   "catalog.update": (ctx, b) => {
-    const preview = applyCatalog(ctx.state, catalogBody(b), ctx.now());
+    const preview = applyCatalog(ctx.state, catalogBody(b), ctx.now(), { multiCurrency: ctx.multiCurrency });
     return { success: true, ...preview };
   },
   "rewards.list": () => ({ list: [] }),
   "referral_programs.list": () => ({ list: [] }),
 
   // ── balances ──
-  "balances.check": (ctx, b) => check(ctx, parse(z.object({
+  "balances.check": (ctx, b) => { autoCreateForMetering(ctx, b); return versionedCheck(ctx, String(b.feature_id), check(ctx, parse(z.object({
     customer_id: id, feature_id: id, entity_id: z.string().nullish(), required_balance: z.number().optional(),
     properties: obj.optional(), send_event: z.boolean().optional(), lock: lock.optional(), with_preview: z.boolean().optional(),
-  }).loose(), b) as CheckInput),
+  }).loose(), b) as CheckInput)); },
   "balances.track": (ctx, b) => {
+    autoCreateForMetering(ctx, b);
     const input = parse(z.object({
       customer_id: id, feature_id: z.string().optional(), event_name: z.string().optional(), entity_id: z.string().nullish(),
       value: z.number().optional(), properties: obj.optional(), timestamp: z.number().optional(),
       overage_behavior: z.enum(["cap", "overflow"]).optional(), async: z.boolean().optional(), lock: lock.optional(),
       idempotency_key: z.string().optional(),
     }).loose(), b);
-    const result = track(ctx, input as TrackInput);
+    const result = versionedTrack(ctx, input.feature_id, track(ctx, input as TrackInput));
     return input.async ? NO_CONTENT : result;
   },
   "balances.batch_track": (ctx, b) => {
@@ -256,10 +256,20 @@ function eligibility(ctx: Ctx, customerId: string, planId: string): Record<strin
   if (plan.archived) return { ...base, attach_action: "none" };
   try {
     const d = decide(ctx, c, { customer_id: c.id, plan_id: planId });
-    const action = d.action === "uncancel" ? "none" : d.action;
-    return { ...base, attach_action: action };
+    return { ...base, attach_action: d.action };
   } catch (err) {
     if (err instanceof ApiError) return { ...base, attach_action: "none" };
     throw err;
   }
+}
+
+/** customers.advance_test_clock / billing.advance_test_clock: moves the customer's clock (rounded down to seconds) and runs what falls due. */
+function advanceTestClock(ctx: Ctx, b: Record<string, unknown>): Record<string, unknown> {
+  const input = parse(z.object({ customer_id: id, frozen_time: z.number() }).loose(), b);
+  const c = requireCustomer(ctx, input.customer_id);
+  const target = Math.floor(input.frozen_time / 1000) * 1000;
+  if (target <= ctx.now(c)) throw badRequest("frozen_time must be later than the test clock's current time");
+  c.clock_offset_ms += target - ctx.now(c);
+  settle(ctx, c);
+  return { customer_id: c.id, frozen_time: ctx.now(c), status: "ready" };
 }

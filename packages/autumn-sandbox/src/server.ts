@@ -1,5 +1,5 @@
 // The HTTP face of the sandbox. Per /v1 request: authenticate like Autumn
-// (am_sk_test_* only), count the call, apply any injected fault, enforce
+// (a known am_sk_ key: AUTUMN_SANDBOX_KEYS or the `keys` option), count the call, apply any injected fault, enforce
 // Idempotency-Key (409 on repeat, released when the first try failed), run
 // the handler atomically, persist. Also serves the hosted pages and the
 // sandbox-only control routes under /sandbox (clock, faults, reset, config).
@@ -14,9 +14,10 @@ import { ACCEPTED, NO_CONTENT, ROUTES } from "./routes.js";
 import { Faults, type FaultInput } from "./faults.js";
 import { WebhookSender } from "./webhooks.js";
 import { applyCatalog, type CatalogBody } from "./catalog.js";
-import { authenticate as authenticateCheckout, settleCheckouts, submitCard } from "./billing.js";
+import { authenticate as authenticateCheckout, settleCheckouts, submitCard } from "./checkout.js";
 import { checkoutPage, invoicePage, notFoundPage, portalAction, portalPage } from "./pages.js";
 import { settle } from "./subscriptions.js";
+import { multiCurrencyEnabled } from "./currency.js";
 
 export interface SandboxOptions {
   port?: number;
@@ -31,6 +32,19 @@ export interface SandboxOptions {
   webhookRetryDelaysMs?: number[];
   /** Public base URL of hosted pages; defaults to http://host:port. */
   publicUrl?: string;
+  /** Secret keys the sandbox knows; default: env AUTUMN_SANDBOX_KEYS (comma-separated), else am_sk_test_local. */
+  keys?: string[];
+  /** The org's multi-currency setting; default: on iff the catalog has additional_currencies. */
+  multiCurrency?: boolean;
+}
+
+export const DEFAULT_SANDBOX_KEY = "am_sk_test_local";
+
+/** The known keys: the option, else AUTUMN_SANDBOX_KEYS, else the default local key. */
+export function sandboxKeys(option?: string[], env: string | undefined = process.env.AUTUMN_SANDBOX_KEYS): string[] {
+  if (option && option.length > 0) return option;
+  const fromEnv = (env ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  return fromEnv.length > 0 ? fromEnv : [DEFAULT_SANDBOX_KEY];
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -43,6 +57,8 @@ export class AutumnSandbox {
   readonly webhooks: WebhookSender;
   readonly stats: Record<string, number> = {};
   settlementDelayMs: number;
+  multiCurrency: boolean | null;
+  readonly keys: Set<string>;
   private server: Server | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private base = "";
@@ -52,6 +68,8 @@ export class AutumnSandbox {
   constructor(private readonly options: SandboxOptions = {}) {
     this.store = new StateStore(options.dataFile ?? null);
     this.settlementDelayMs = options.settlementDelayMs ?? 3_000;
+    this.multiCurrency = options.multiCurrency ?? null;
+    this.keys = new Set(sandboxKeys(options.keys));
     this.webhooks = new WebhookSender(
       { url: options.webhookUrl ?? null, secret: options.webhookSecret ?? null },
       options.webhookRetryDelaysMs,
@@ -62,6 +80,7 @@ export class AutumnSandbox {
       now: (customer?: CustomerRecord | null) => Date.now() + self.store.state.clock_offset_ms + (customer?.clock_offset_ms ?? 0),
       get publicUrl() { return self.options.publicUrl ?? self.base; },
       get settlementDelayMs() { return self.settlementDelayMs; },
+      get multiCurrency() { return self.multiCurrency; },
       emit: (event: WebhookEvent) => self.webhooks.send(event),
     };
     if (options.seed) {
@@ -157,7 +176,7 @@ export class AutumnSandbox {
     if (path.startsWith("/checkout/") || path.startsWith("/portal/") || path.startsWith("/invoices/")) {
       return this.page(req, res, path);
     }
-    const auth = authenticate(req);
+    const auth = authenticate(req, this.keys);
     if (auth) return send(res, 401, { message: auth.message, code: auth.code, env: "sandbox" });
     if (path.startsWith("/sandbox/")) return this.control(req, res, path);
     if (req.method === "GET" && path === "/v1/organization/me") {
@@ -276,11 +295,12 @@ export class AutumnSandbox {
         case "GET /sandbox/webhooks":
           return send(res, 200, { list: this.webhooks.log });
         case "POST /sandbox/config": {
-          const b = body as { settlement_delay_ms?: number; webhook_url?: string | null; webhook_secret?: string | null };
+          const b = body as { settlement_delay_ms?: number; webhook_url?: string | null; webhook_secret?: string | null; multi_currency?: boolean | null };
           if (b.settlement_delay_ms !== undefined) this.settlementDelayMs = b.settlement_delay_ms;
+          if (b.multi_currency !== undefined) this.multiCurrency = b.multi_currency;
           if (b.webhook_url !== undefined) this.webhooks.config.url = b.webhook_url;
           if (b.webhook_secret !== undefined) this.webhooks.config.secret = b.webhook_secret;
-          return send(res, 200, { settlement_delay_ms: this.settlementDelayMs, webhook_url: this.webhooks.config.url, webhooks_enabled: this.webhooks.enabled });
+          return send(res, 200, { settlement_delay_ms: this.settlementDelayMs, webhook_url: this.webhooks.config.url, webhooks_enabled: this.webhooks.enabled, multi_currency: multiCurrencyEnabled(this.ctx) });
         }
         default:
           return send(res, 404, { message: `Route ${req.method} ${path} not found`, code: "not_found", env: "sandbox" });
@@ -344,15 +364,16 @@ export class AutumnSandbox {
 
 // ── helpers ────────────────────────────────────────────────────────────────
 
-function authenticate(req: IncomingMessage): { code: string; message: string } | null {
+/** secretKeyMiddleware: no bearer → no_secret_key; not am_sk_ → invalid_request; unknown → invalid_secret_key (all 401). */
+function authenticate(req: IncomingMessage, keys: Set<string>): { code: string; message: string } | null {
   const header = req.headers.authorization;
   if (!header || !header.startsWith("Bearer ") || header.slice(7).trim() === "") {
     return { code: "no_secret_key", message: "Secret key not found in Authorization header" };
   }
   const key = header.slice(7).trim();
-  if (!key.startsWith("am_sk_")) return { code: "invalid_request", message: "Invalid secret key: expected a key starting with am_sk_" };
-  if (!key.startsWith("am_sk_test_") || key.length <= "am_sk_test_".length) {
-    return { code: "invalid_secret_key", message: "Invalid secret key: the sandbox accepts test keys (am_sk_test_…) only" };
+  if (!key.startsWith("am_sk_")) return { code: "invalid_request", message: "Invalid authorization token prefix" };
+  if (!keys.has(key)) {
+    return { code: "invalid_secret_key", message: `Invalid secret key: ${key.slice(0, 15)}${key.slice(15).replace(/./g, "*")}` };
   }
   return null;
 }

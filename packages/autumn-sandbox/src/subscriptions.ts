@@ -183,6 +183,16 @@ export function activatePlan(ctx: Ctx, customer: CustomerRecord, plan: StoredPla
     if (prevAnchor !== undefined && prevAnchor !== null && prevPlan && !prevPlan.price) anchor = prevAnchor;
   }
   const grants = grantsForPlan(ctx.state, plan, cp, now, anchor);
+  if (trialEndsAt !== null) {
+    // The trial is the first period: a balance whose first reset would fall
+    // after the trial end resets at the trial end, then from there (#24, §4).
+    for (const g of grants) {
+      if (g.next_reset_at !== null && g.next_reset_at > trialEndsAt) {
+        g.reset_anchor = trialEndsAt;
+        g.next_reset_at = trialEndsAt;
+      }
+    }
+  }
   const source = replaced ?? opts.carryUsageFrom;
   if (source) {
     for (const g of grants) {
@@ -218,6 +228,13 @@ export function scheduleSwitch(ctx: Ctx, customer: CustomerRecord, current: Cust
   const prev = { canceled_at: current.canceled_at };
   current.canceled_at = opts.now;
   current.expires_at = at;
+  const cp = scheduleProduct(ctx, customer, plan, at, opts);
+  changes.push({ action: "updated", cp: current, previous: prev }, { action: "scheduled", cp });
+  return changes;
+}
+
+/** A `scheduled` customer product for `plan`, taking over at `at` (a downgrade target, or the default after a cancel). */
+export function scheduleProduct(ctx: Ctx, customer: CustomerRecord, plan: StoredPlan, at: number, opts: { currency: string; billed: boolean }): CustomerProduct {
   const cp: CustomerProduct = {
     id: nextId(ctx.state, "cus_prod"),
     plan_id: plan.id,
@@ -242,8 +259,7 @@ export function scheduleSwitch(ctx: Ctx, customer: CustomerRecord, current: Cust
     billed: opts.billed,
   };
   customer.products.push(cp);
-  changes.push({ action: "updated", cp: current, previous: prev }, { action: "scheduled", cp });
-  return changes;
+  return cp;
 }
 
 /** End `cp` at `at`; the group's scheduled plan or default plan takes over. */

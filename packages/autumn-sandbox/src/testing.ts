@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Autumn } from "autumn-js";
-import { AutumnSandbox, type SandboxOptions } from "./server.js";
+import { AutumnSandbox, DEFAULT_SANDBOX_KEY, type SandboxOptions } from "./server.js";
 import { loadCatalog } from "./seed.js";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
@@ -28,6 +28,8 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
     seed: await loadCatalog(resolve(REPO_ROOT, "autumn.config.ts")),
     settlementDelayMs: 0,
     ...options,
+    // The harness's own key and the local default are always known; `keys` adds the caller's.
+    keys: [...new Set([TEST_KEY, DEFAULT_SANDBOX_KEY, ...(options.keys ?? [])])],
   });
   const url = await sandbox.listen();
   const autumn = new Autumn({ secretKey: TEST_KEY, serverURL: url, failOpen: false });
