@@ -6,6 +6,7 @@ import type { Ctx } from "./context.js";
 import { ApiError, invalid, notFound } from "./errors.js";
 import { latestPlan, renderPlan } from "./catalog.js";
 import { heldFeatures, renderBalance, renderFlag } from "./ledger.js";
+import { renderCustomerControls } from "./controls.js";
 import { activatePlan, settle } from "./subscriptions.js";
 import { DEFAULT_CURRENCY } from "./money.js";
 import { assertCurrencyParamAllowed } from "./currency.js";
@@ -209,7 +210,7 @@ export function renderCustomer(ctx: Ctx, c: CustomerRecord, expand: string[] = [
     env: "sandbox",
     metadata: c.metadata,
     send_email_receipts: c.send_email_receipts,
-    billing_controls: {},
+    billing_controls: renderCustomerControls(ctx, c),
     subscriptions: live.filter((p) => p.kind === "subscription").map((p) => ({
       id: p.id,
       plan_id: p.plan_id,

@@ -3,7 +3,7 @@
 
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AutumnSandbox } from "./server.js";
+import { AutumnSandbox, sandboxKeys } from "./server.js";
 import { loadCatalog } from "./seed.js";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
@@ -29,7 +29,8 @@ console.log(`Autumn sandbox (local, test mode) listening on ${url}`);
 console.log(`  catalog: ${Object.keys(state.features).length} features, ${Object.keys(state.plans).length} plans from ${configFile}`);
 console.log(`  state:   ${dataFile ?? "in memory (AUTUMN_SANDBOX_DATA=memory)"}; ${Object.keys(state.customers).length} customers`);
 console.log(`  webhooks: ${sandbox.webhooks.enabled ? env.AUTUMN_WEBHOOK_URL : "off (set AUTUMN_WEBHOOK_URL and AUTUMN_WEBHOOK_SECRET)"}`);
-console.log(`  use: new Autumn({ secretKey: "am_sk_test_…", serverURL: "${url}", failOpen: false })`);
+console.log(`  keys:    ${sandboxKeys().join(", ")} (AUTUMN_SANDBOX_KEYS)`);
+console.log(`  use: new Autumn({ secretKey: "${sandboxKeys()[0]}", serverURL: "${url}", failOpen: false })`);
 
 const stop = async (): Promise<void> => {
   await sandbox.close();
