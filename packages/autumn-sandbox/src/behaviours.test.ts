@@ -323,7 +323,8 @@ describe("autumn behaviours", () => {
     await t.autumn.balances.update({ customerId: id, featureId: "premium_messages", addToBalance: 200 });
     expect(await bal(id, "premium_messages")).toMatchObject({ granted: 1000, remaining: 100, usage: 900 });
 
-    // max_purchase caps the overage (the cap includes the grant).
+    // max_purchase caps the overage beyond the grant (autumn-controls.md §1.5: max_purchase − overage;
+    // apiPlanItemV1: included 100 + max_purchase 300 = 400 in total).
     await t.autumn.features.create({ featureId: "api_calls", name: "API calls", type: "metered", consumable: true });
     await t.autumn.plans.create({
       planId: "api_capped", name: "API (capped)", group: "api",
@@ -336,11 +337,11 @@ describe("autumn behaviours", () => {
     await grant(capped, "api_capped");
     const t12 = await t.autumn.track({ customerId: capped, featureId: "api_calls", value: 12 });
     expect(t12.balance).toMatchObject({ granted: 10, remaining: 0, usage: 12, overageAllowed: true, maxPurchase: 15 });
-    expect((await t.autumn.check({ customerId: capped, featureId: "api_calls", requiredBalance: 3 })).allowed).toBe(true);
-    expect((await t.autumn.check({ customerId: capped, featureId: "api_calls", requiredBalance: 4 })).allowed).toBe(false);
-    const over = await t.autumn.track({ customerId: capped, featureId: "api_calls", value: 10 });
-    expect(over.balance).toMatchObject({ usage: 15, remaining: 0 });
-    expect(over.deductions?.map((d) => d.value)).toEqual([3]);
+    expect((await t.autumn.check({ customerId: capped, featureId: "api_calls", requiredBalance: 13 })).allowed).toBe(true);
+    expect((await t.autumn.check({ customerId: capped, featureId: "api_calls", requiredBalance: 14 })).allowed).toBe(false);
+    const over = await t.autumn.track({ customerId: capped, featureId: "api_calls", value: 20 });
+    expect(over.balance).toMatchObject({ usage: 25, remaining: 0 });
+    expect(over.deductions?.map((d) => d.value)).toEqual([13]);
     expect((await t.autumn.check({ customerId: capped, featureId: "api_calls" })).allowed).toBe(false);
   });
 
@@ -434,7 +435,8 @@ describe("autumn behaviours", () => {
   it("19. a negative free balance resets to the full allowance", async () => {
     const id = await customer("c19");
     const r = await t.autumn.track({ customerId: id, featureId: "standard_messages", value: 60, overageBehavior: "overflow" });
-    expect(r.balance).toMatchObject({ granted: 50, remaining: -10, usage: 60 });
+    // 2.1+ floors remaining at 0; the overage shows as usage > granted (autumn-controls.md §1.4).
+    expect(r.balance).toMatchObject({ granted: 50, remaining: 0, usage: 60 });
     const next = (await bal(id, "standard_messages")).nextResetAt ?? 0;
     await advance(id, next - nowOf(id) + 1000);
     expect(await bal(id, "standard_messages")).toMatchObject({ granted: 50, remaining: 50, usage: 0 });

@@ -4,7 +4,8 @@
 // true even past the limit; the caller checks before creating.
 
 import type { Ctx } from "./context.js";
-import { ApiError, notFound } from "./errors.js";
+import { ApiError, badRequest, notFound } from "./errors.js";
+import { applyControls, parseControls, renderEntityControls } from "./controls.js";
 import { requireFeature } from "./catalog.js";
 import { requireCustomer } from "./customers.js";
 import { deduct, refund } from "./ledger.js";
@@ -20,21 +21,28 @@ function findEntity(ctx: Ctx, entityId: string, customerId?: string): EntityReco
   return e;
 }
 
-export function renderEntity(e: EntityRecord): Record<string, unknown> {
+/** The entity object; `entities.create` answers without `feature_id` (§12.11). */
+export function renderEntity(ctx: Ctx, e: EntityRecord, opts: { created?: boolean } = {}): Record<string, unknown> {
+  const c = ctx.state.customers[e.customer_id];
   return {
-    id: e.id, name: e.name, customer_id: e.customer_id, feature_id: e.feature_id, created_at: e.created_at,
+    id: e.id, name: e.name, customer_id: e.customer_id, ...(opts.created ? {} : { feature_id: e.feature_id }), created_at: e.created_at,
     env: "sandbox", subscriptions: [], purchases: [], balances: {}, flags: {},
+    billing_controls: (c && renderEntityControls(ctx, c, e)) ?? {},
   };
 }
 
-export function createEntity(ctx: Ctx, input: { customer_id: string; entity_id: string; feature_id: string; name?: string | null }): EntityRecord {
-  requireFeature(ctx.state, input.feature_id);
+export function createEntity(ctx: Ctx, input: { customer_id: string; entity_id: string; feature_id: string; name?: string | null; billing_controls?: unknown }): EntityRecord {
+  const f = requireFeature(ctx.state, input.feature_id);
+  // Entities hang off a non-consumable feature (seats, workspaces): 400 otherwise (§6, §12.11).
+  if (f.type !== "metered" || f.consumable) throw badRequest(`Feature ${f.id} is not a continuous-use (non-consumable) feature; entities can only be created for those`);
+  const controls = parseControls(input.billing_controls);
   const c = requireCustomer(ctx, input.customer_id);
   if (ctx.state.entities[key(c.id, input.entity_id)]) {
     throw new ApiError(409, "entity_already_exists", `Entity ${input.entity_id} already exists`);
   }
   const now = ctx.now(c);
   const e: EntityRecord = { id: input.entity_id, customer_id: c.id, feature_id: input.feature_id, name: input.name ?? null, created_at: now };
+  applyControls(e, controls, { entity: true });
   ctx.state.entities[key(c.id, e.id)] = e;
   deduct(ctx.state, c, input.feature_id, 1, "cap", now);
   return e;
@@ -60,8 +68,10 @@ export function listEntities(ctx: Ctx, input: { customer_id?: string; start_curs
   return { list: all.slice(offset, offset + limit), next_cursor: offset + limit < all.length ? String(offset + limit) : null };
 }
 
-export function updateEntity(ctx: Ctx, input: { customer_id?: string; entity_id: string; name?: string | null }): EntityRecord {
+export function updateEntity(ctx: Ctx, input: { customer_id?: string; entity_id: string; name?: string | null; billing_controls?: unknown }): EntityRecord {
+  const controls = parseControls(input.billing_controls);
   const e = findEntity(ctx, input.entity_id, input.customer_id);
   if (input.name !== undefined) e.name = input.name;
+  applyControls(e, controls, { entity: true });
   return e;
 }

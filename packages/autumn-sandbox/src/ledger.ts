@@ -129,10 +129,25 @@ function feature(state: SandboxState, id: string): WireFeature | undefined {
 }
 
 /**
+ * How a deduction may go past the grants (controls.ts / enforcement.ts):
+ * `plan` lets only usage-based grants take overage (up to max_purchase beyond
+ * the grant), `allow` is the overage_allowed control set true (any grant),
+ * `deny` the control set false. `spendCap` (a spend limit, in the pool's
+ * units) replaces max_purchase and also binds overflow.
+ */
+export interface OveragePolicy {
+  overage: "plan" | "allow" | "deny";
+  spendCap?: number;
+}
+
+const overageOf = (gs: Grant[]): number => gs.filter((g) => !g.unlimited).reduce((s, g) => s + Math.max(0, g.usage - granted(g)), 0);
+
+/**
  * Deduct `value` units of `featureId` (> 0). `cap` takes only what fits,
- * except where overage is allowed (usage-based price, up to max_purchase)
- * and for allocated features, which are never clamped (#7, #8, #14);
- * `overflow` takes everything. Returns what was taken from which grant.
+ * except where overage is allowed (usage-based price, up to max_purchase
+ * beyond the grant, or the policy's spend cap) and for allocated features,
+ * which are never clamped (#7, #8, #14); `overflow` takes everything but a
+ * spend cap. Returns what was taken from which grant.
  */
 export function deduct(
   state: SandboxState,
@@ -141,6 +156,7 @@ export function deduct(
   value: number,
   mode: DeductMode,
   now: number,
+  policy: OveragePolicy = { overage: "plan" },
 ): Taken[] {
   const grants = grantsInOrder(state, customer, featureId, now);
   const taken: Taken[] = [];
@@ -165,15 +181,24 @@ export function deduct(
   }
   if (left > 1e-9 && grants.length > 0) {
     const own = grants.filter((g) => g.feature_id === featureId);
+    const poolId = own.length > 0 ? featureId : (grants[0] as Grant).feature_id;
+    const pool = grants.filter((g) => g.feature_id === poolId && !g.unlimited);
+    const rate = pool[0] ? rateFor(state, pool[0], featureId) : 1;
+    const spendRoom = policy.spendCap === undefined ? Infinity : Math.max(0, policy.spendCap - overageOf(pool)) / (rate || 1);
     if (mode === "overflow") {
-      take(own[0] ?? (grants[0] as Grant), left);
+      const target = own[0] ?? (grants[0] as Grant);
+      take(target, Math.min(left, spendRoom));
     } else {
-      const overage = own.find((g) => g.overage_allowed);
       const allocated = feature(state, featureId)?.type === "metered" && feature(state, featureId)?.consumable === false;
+      const overage = policy.overage === "deny" ? undefined
+        : pool.find((g) => g.overage_allowed) ?? (policy.overage === "allow" ? pool[0] : undefined);
       if (overage) {
-        const headroom = overage.max_purchase === null ? Infinity : Math.max(0, overage.max_purchase - overage.usage);
+        let headroom = spendRoom;
+        if (policy.spendCap === undefined && overage.overage_allowed && overage.max_purchase !== null) {
+          headroom = Math.max(0, overage.max_purchase - Math.max(0, overage.usage - granted(overage))) / (rate || 1);
+        }
         take(overage, Math.min(left, headroom));
-      } else if (allocated && own.length > 0) {
+      } else if (allocated && own.length > 0 && policy.overage !== "deny") {
         take(own[own.length - 1] as Grant, left);
       }
       // otherwise clamped: the rest is dropped (#7)
@@ -221,7 +246,7 @@ function balanceAllows(state: SandboxState, grants: Grant[], required: number): 
     capacity += Math.max(0, granted(g) - g.usage);
     if (g.overage_allowed) {
       if (g.max_purchase === null) return true;
-      capacity += Math.max(0, g.max_purchase - Math.max(g.usage, granted(g)));
+      capacity += Math.max(0, g.max_purchase - Math.max(0, g.usage - granted(g)));
     }
   }
   return capacity + 1e-9 >= required;
@@ -255,9 +280,9 @@ export function isAllowed(state: SandboxState, customer: CustomerRecord, feature
 function remainingOf(state: SandboxState, g: Grant): number {
   const f = state.features[g.feature_id];
   const raw = granted(g) - g.usage;
-  // Usage-based and allocated balances report 0, never negative (#8, #14).
-  if (g.overage_allowed || (f?.type === "metered" && !f.consumable)) return Math.max(0, raw);
-  return raw;
+  // 2.1+ floors remaining at 0: overage shows as usage > granted (§1.4, #8, #14).
+  void f;
+  return Math.max(0, raw);
 }
 
 export function renderBalance(

@@ -8,10 +8,12 @@ import { ApiError, badRequest, invalid, notFound } from "./errors.js";
 import { latestPlan, requireFeature } from "./catalog.js";
 import { getOrCreateCustomer, requireCustomer } from "./customers.js";
 import {
-  deduct, giveBack, grantsInOrder, isAllowed, refund, renderBalance, renderFlag, type Taken,
+  giveBack, grantsInOrder, refund, renderBalance, renderFlag, type Taken,
 } from "./ledger.js";
+import { decide, deductUnderControls, type Behaviour } from "./enforcement.js";
+import { fireTrackWebhooks, snapshot } from "./alerts.js";
 import { nextBoundaryAfter, isInterval } from "./time.js";
-import { nextId, type CustomerRecord, type Grant, type LockRecord } from "./state.js";
+import { nextId, type CustomerRecord, type EntityRecord, type Grant, type LockRecord } from "./state.js";
 import type { StoredPlan } from "./wire.js";
 
 export interface LockInput {
@@ -81,10 +83,8 @@ function recordEvent(ctx: Ctx, c: CustomerRecord, featureId: string, entityId: s
   });
 }
 
-function limitReached(ctx: Ctx, c: CustomerRecord, featureId: string, entityId: string | null, now: number): void {
-  if (!isAllowed(ctx.state, c, featureId, 1, now)) {
-    ctx.emit({ type: "balances.limit_reached", data: { customer_id: c.id, feature_id: featureId, ...(entityId ? { entity_id: entityId } : {}), limit_type: "included" } });
-  }
+function entityOf(ctx: Ctx, c: CustomerRecord, entityId: string | null): EntityRecord | null {
+  return entityId ? ctx.state.entities[`${c.id}/${entityId}`] ?? null : null;
 }
 
 function newLock(ctx: Ctx, c: CustomerRecord, featureId: string, entityId: string | null, lock: LockInput, taken: Taken[], value: number, behaviour: LockRecord["overage_behavior"], properties: Record<string, unknown>): void {
@@ -128,21 +128,34 @@ export function check(ctx: Ctx, input: CheckInput): Record<string, unknown> {
     return { allowed: flag !== null, ...base, balance: null, flag, ...(flag === null && input.with_preview ? { preview: paywall(ctx, c, feature.id, "feature_flag") } : {}) };
   }
 
-  let allowed = isAllowed(ctx.state, c, feature.id, required, now);
+  const entity = entityOf(ctx, c, entityId);
+  const props = input.properties;
+  let allowed = decide(ctx, c, entity, feature.id, required, props, now).allowed;
   const lock = input.lock?.enabled ? input.lock : undefined;
   if (lock) {
     if (ctx.state.locks[lock.lock_id]) throw new ApiError(409, "lock_already_exists", `Lock ${lock.lock_id} already exists`);
     const behaviour = lock.overage_behavior ?? "reject";
     if (allowed || behaviour !== "reject") {
-      const taken = deduct(ctx.state, c, feature.id, required, behaviour === "overflow" ? "overflow" : "cap", now);
+      // A lock takes the units from the balance and from the window headroom (§12.7).
+      const taken = deductUnderControls(ctx, c, entity, feature.id, required, behaviour === "overflow" ? "overflow" : "cap", props, now);
       const got = taken.reduce((s, t) => s + t.amount, 0);
       allowed = allowed || got > 0;
       newLock(ctx, c, feature.id, entityId, lock, taken, required, behaviour, input.properties ?? {});
     }
   } else if (input.send_event && allowed && required > 0) {
-    const taken = deduct(ctx.state, c, feature.id, required, "cap", now);
-    recordEvent(ctx, c, feature.id, entityId, required, now, input.properties ?? {}, taken);
-    limitReached(ctx, c, feature.id, entityId, now);
+    // check + send_event is a track in reject mode: all or nothing (§1.5).
+    const before = snapshot(ctx, c, entity, feature.id, props, now);
+    let taken: Taken[] | null = null;
+    try {
+      taken = deductUnderControls(ctx, c, entity, feature.id, required, "reject", props, now);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 400) throw err;
+      allowed = false;
+    }
+    if (taken) {
+      recordEvent(ctx, c, feature.id, entityId, required, now, input.properties ?? {}, taken);
+      fireTrackWebhooks(ctx, c, entity, feature.id, before, taken, props, now);
+    }
   }
   const balance = reportedBalance(ctx, c, feature.id, now);
   return {
@@ -227,12 +240,13 @@ export interface TrackInput {
   value?: number;
   properties?: Record<string, unknown>;
   timestamp?: number;
-  overage_behavior?: "cap" | "overflow";
+  overage_behavior?: Behaviour;
   lock?: LockInput;
 }
 
 export function track(ctx: Ctx, input: TrackInput): Record<string, unknown> {
   if (!input.feature_id && !input.event_name) throw invalid("Either feature_id or event_name is required");
+  if (input.overage_behavior === "reject" && input.event_name) throw badRequest("overage_behavior 'reject' cannot be used with event_name");
   const c = meteringCustomer(ctx, input.customer_id);
   const entityId = requireEntity(ctx, c.id, input.entity_id);
   const now = ctx.now(c);
@@ -242,6 +256,8 @@ export function track(ctx: Ctx, input: TrackInput): Record<string, unknown> {
     ? [requireFeature(ctx.state, input.feature_id).id]
     : Object.values(ctx.state.features).filter((f) => f.event_names.includes(input.event_name as string)).map((f) => f.id);
   if (featureIds.length === 0) throw notFound.feature(input.event_name as string);
+  const entity = entityOf(ctx, c, entityId);
+  const props = input.properties;
 
   let taken: Taken[] = [];
   for (const featureId of featureIds) {
@@ -250,14 +266,16 @@ export function track(ctx: Ctx, input: TrackInput): Record<string, unknown> {
     let t: Taken[];
     if (input.lock?.enabled) {
       if (ctx.state.locks[input.lock.lock_id]) throw new ApiError(409, "lock_already_exists", `Lock ${input.lock.lock_id} already exists`);
-      t = deduct(ctx.state, c, featureId, Math.max(0, value), "cap", now);
+      t = deductUnderControls(ctx, c, entity, featureId, Math.max(0, value), "cap", props, now);
       newLock(ctx, c, featureId, entityId, input.lock, t, value, "cap", input.properties ?? {});
-    } else {
-      t = value >= 0
-        ? deduct(ctx.state, c, featureId, value, input.overage_behavior ?? "cap", now)
-        : refund(ctx.state, c, featureId, -value, now);
+    } else if (value >= 0) {
+      const before = snapshot(ctx, c, entity, featureId, props, now);
+      t = deductUnderControls(ctx, c, entity, featureId, value, input.overage_behavior ?? "cap", props, now);
       recordEvent(ctx, c, featureId, entityId, value, input.timestamp ?? now, input.properties ?? {}, t);
-      if (value > 0) limitReached(ctx, c, featureId, entityId, now);
+      if (value > 0) fireTrackWebhooks(ctx, c, entity, featureId, before, t, props, now);
+    } else {
+      t = refund(ctx.state, c, featureId, -value, now);
+      recordEvent(ctx, c, featureId, entityId, value, input.timestamp ?? now, input.properties ?? {}, t);
     }
     taken = taken.concat(t);
   }
@@ -302,7 +320,7 @@ export function finalize(ctx: Ctx, input: FinalizeInput): { success: true } {
     const heldUnits = lock.value;
     const diff = input.override_value - heldUnits;
     if (diff > 0) {
-      final = final.concat(deduct(ctx.state, c, lock.feature_id, diff, lock.overage_behavior === "overflow" ? "overflow" : "cap", now));
+      final = final.concat(deductUnderControls(ctx, c, entityOf(ctx, c, lock.entity_id), lock.feature_id, diff, lock.overage_behavior === "overflow" ? "overflow" : "cap", lock.properties, now));
     } else if (diff < 0 && held > 0) {
       const back = giveBack(c, lock.taken, Math.min(1, -diff / heldUnits));
       final = lock.taken.map((t) => ({ ...t, amount: t.amount + (back.find((b) => b.grant_id === t.grant_id)?.amount ?? 0) }));
@@ -310,7 +328,6 @@ export function finalize(ctx: Ctx, input: FinalizeInput): { success: true } {
   }
   lock.status = "confirmed";
   recordEvent(ctx, c, lock.feature_id, lock.entity_id, value, now, { ...lock.properties, ...(input.properties ?? {}) }, final);
-  limitReached(ctx, c, lock.feature_id, lock.entity_id, now);
   return { success: true };
 }
 

@@ -1068,7 +1068,10 @@ describe("entities", () => {
   it("create counts a seat, duplicate → 409, get/list, delete gives the seat back", async () => {
     const id = await freshCustomer("ent");
     const seat = await t.autumn.entities.create({ customerId: id, entityId: "seat_1", featureId: "seats", name: "Ada" });
-    expect(seat).toMatchObject({ id: "seat_1", name: "Ada", customerId: id, featureId: "seats", env: "sandbox" });
+    // The create response has no feature_id; entities.get has it (autumn-controls.md §12.11).
+    expect(seat).toMatchObject({ id: "seat_1", name: "Ada", customerId: id, env: "sandbox" });
+    expect(seat.featureId).toBeUndefined();
+    expect((await t.autumn.entities.get({ customerId: id, entityId: "seat_1" })).featureId).toBe("seats");
     let c = await t.autumn.customers.get({ customerId: id });
     expect(c.balances.seats).toMatchObject({ granted: 2, usage: 1, remaining: 1 });
 

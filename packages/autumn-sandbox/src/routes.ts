@@ -18,6 +18,8 @@ import { attach, decide, openPortal, previewAttach, previewUpdate, setupPayment,
 import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, updateEntity } from "./entities.js";
 import { aggregateEvents, listEvents } from "./events.js";
 import { settle } from "./subscriptions.js";
+import { applyControls, parseControls, type ParsedControls } from "./controls.js";
+import type { CustomerRecord } from "./state.js";
 import { autoCreateForMetering, versionedCheck, versionedCustomer, versionedTrack } from "./versions.js";
 
 type Handler = (ctx: Ctx, body: Record<string, unknown>) => unknown;
@@ -50,6 +52,7 @@ const customerInput = z.object({
   send_email_receipts: z.boolean().optional(),
   currency: z.string().nullish(),
   auto_enable_plan_id: z.string().nullish(),
+  billing_controls: z.unknown().optional(),
   expand,
 }).loose();
 
@@ -85,8 +88,12 @@ export const ROUTES: Record<string, Handler> = {
   // ── customers ──
   "customers.get_or_create": (ctx, b) => {
     const input = parse(customerInput.extend({ customer_id: z.string().nullable() }), b);
+    const controls = parseControls(input.billing_controls);
     const customerId = input.customer_id ?? `cus_${Math.random().toString(36).slice(2, 12)}`;
-    return versionedCustomer(ctx, renderCustomer(ctx, getOrCreateCustomer(ctx, { ...input, customer_id: customerId }), input.expand ?? []));
+    const existed = Boolean(ctx.state.customers[customerId]);
+    const customer = getOrCreateCustomer(ctx, { ...input, customer_id: customerId });
+    if (!existed) controlsChanged(ctx, customer, controls);
+    return versionedCustomer(ctx, renderCustomer(ctx, customer, input.expand ?? []));
   },
   "customers.get": (ctx, b) => {
     const input = parse(z.object({ customer_id: id, expand }).loose(), b);
@@ -108,7 +115,10 @@ export const ROUTES: Record<string, Handler> = {
   },
   "customers.update": (ctx, b) => {
     const input = parse(customerInput.extend({ new_customer_id: z.string().optional() }), b);
-    return renderCustomer(ctx, updateCustomer(ctx, input));
+    const controls = parseControls(input.billing_controls);
+    const customer = updateCustomer(ctx, input);
+    controlsChanged(ctx, customer, controls);
+    return renderCustomer(ctx, customer, input.expand ?? []);
   },
   "customers.delete": (ctx, b) => {
     const input = parse(z.object({ customer_id: id }).loose(), b);
@@ -145,8 +155,21 @@ export const ROUTES: Record<string, Handler> = {
     return renderPlan(planVersion(ctx.state, input.plan_id, input.version));
   },
   "plans.create": (ctx, b) => {
-    const input = parse(z.object({ plan_id: id, name: z.string().min(1) }).loose(), b);
-    return renderPlan(createPlan(ctx.state, input as unknown as CatalogPlanParams, ctx.now(), { multiCurrency: ctx.multiCurrency }));
+    const input = parse(z.object({ plan_id: id, name: z.string().min(1), billing_controls: z.unknown().optional() }).loose(), b);
+    const controls = parseControls(input.billing_controls);
+    const plan = createPlan(ctx.state, input as unknown as CatalogPlanParams, ctx.now(), { multiCurrency: ctx.multiCurrency });
+    setPlanControls(ctx, plan.id, controls);
+    return renderPlan(plan, planControlsExtra(ctx, plan.id));
+  },
+  // Plan-level default billing controls (and plain renames) on an existing plan.
+  "plans.update": (ctx, b) => {
+    const input = parse(z.object({ plan_id: id, name: z.string().min(1).optional(), description: z.string().nullish(), billing_controls: z.unknown().optional() }).loose(), b);
+    const controls = parseControls(input.billing_controls);
+    const plan = planVersion(ctx.state, input.plan_id);
+    if (input.name !== undefined) plan.name = input.name;
+    if (input.description !== undefined) plan.description = input.description ?? null;
+    setPlanControls(ctx, plan.id, controls);
+    return renderPlan(plan, planControlsExtra(ctx, plan.id));
   },
   "plans.delete": (ctx, b) => {
     const input = parse(z.object({ plan_id: id, all_versions: z.boolean().optional() }).loose(), b);
@@ -170,7 +193,7 @@ export const ROUTES: Record<string, Handler> = {
     const input = parse(z.object({
       customer_id: id, feature_id: z.string().optional(), event_name: z.string().optional(), entity_id: z.string().nullish(),
       value: z.number().optional(), properties: obj.optional(), timestamp: z.number().optional(),
-      overage_behavior: z.enum(["cap", "overflow"]).optional(), async: z.boolean().optional(), lock: lock.optional(),
+      overage_behavior: z.enum(["cap", "overflow", "reject"]).optional(), async: z.boolean().optional(), lock: lock.optional(),
       idempotency_key: z.string().optional(),
     }).loose(), b);
     const result = versionedTrack(ctx, input.feature_id, track(ctx, input as TrackInput));
@@ -207,13 +230,13 @@ export const ROUTES: Record<string, Handler> = {
   "billing.setup_payment": (ctx, b) => setupPayment(ctx, parse(z.object({ customer_id: id, success_url: z.string().nullish(), plan_id: z.string().optional() }).loose(), b)),
 
   // ── entities ──
-  "entities.create": (ctx, b) => renderEntity(createEntity(ctx, parse(z.object({ customer_id: id, entity_id: id, feature_id: id, name: z.string().nullish() }).loose(), b))),
-  "entities.get": (ctx, b) => renderEntity(getEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id }).loose(), b))),
+  "entities.create": (ctx, b) => renderEntity(ctx, createEntity(ctx, parse(z.object({ customer_id: id, entity_id: id, feature_id: id, name: z.string().nullish(), billing_controls: z.unknown().optional() }).loose(), b)), { created: true }),
+  "entities.get": (ctx, b) => renderEntity(ctx, getEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id }).loose(), b))),
   "entities.list": (ctx, b) => {
     const page = listEntities(ctx, parse(z.object({ customer_id: z.string().optional(), start_cursor: z.string().optional(), limit: z.number().int().min(1).max(5000).optional() }).loose(), b));
-    return { list: page.list.map(renderEntity), next_cursor: page.next_cursor };
+    return { list: page.list.map((e) => renderEntity(ctx, e)), next_cursor: page.next_cursor };
   },
-  "entities.update": (ctx, b) => renderEntity(updateEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id, name: z.string().nullish() }).loose(), b))),
+  "entities.update": (ctx, b) => renderEntity(ctx, updateEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id, name: z.string().nullish(), billing_controls: z.unknown().optional() }).loose(), b))),
   "entities.delete": (ctx, b) => { deleteEntity(ctx, parse(z.object({ customer_id: z.string().optional(), entity_id: id }).loose(), b)); return { success: true }; },
 
   // ── events ──
@@ -227,6 +250,24 @@ export const ROUTES: Record<string, Handler> = {
     bin_size: z.enum(["hour", "day", "week", "month"]).optional(),
   }).loose(), b)),
 };
+
+function setPlanControls(ctx: Ctx, planId: string, controls: ParsedControls | undefined): void {
+  if (!controls) return;
+  const holder = { billing_controls: ctx.state.plan_controls?.[planId] };
+  applyControls(holder, controls);
+  (ctx.state.plan_controls ??= {})[planId] = holder.billing_controls ?? {};
+}
+
+function planControlsExtra(ctx: Ctx, planId: string): Record<string, unknown> {
+  const controls = ctx.state.plan_controls?.[planId];
+  return controls ? { billing_controls: controls } : {};
+}
+
+/** Store customer-level controls sent on create/update (controls.ts). */
+function controlsChanged(ctx: Ctx, c: CustomerRecord, controls: ParsedControls | undefined): void {
+  if (!controls) return;
+  applyControls(c, controls);
+}
 
 /** Sentinels for bodiless answers. */
 export const NO_CONTENT = Symbol("204");

@@ -36,6 +36,8 @@ export interface CustomerProduct {
   feature_quantities: Array<{ feature_id: string; quantity: number }>;
   /** False for plans granted with `no_billing_changes` (migrations): never invoiced. */
   billed: boolean;
+  /** attach `customize.billing_controls`: this customer's override of the plan defaults. */
+  billing_controls?: StoredControls;
 }
 
 /** One balance (Autumn's "customer entitlement"): a grant of one feature from one source. */
@@ -87,6 +89,40 @@ export interface CustomerRecord {
   grants: Grant[];
   invoices: Invoice[];
   trials_used: Array<{ plan_id: string; fingerprint: string | null }>;
+  /** Customer-level billing controls (controls.ts); a key is present once it was ever set. */
+  billing_controls?: StoredControls;
+  /** Usage-limit window counters (windows.ts), one row per scope/feature/interval/filter. */
+  usage_windows?: UsageWindowRow[];
+  /** Auto top-up runtime state per feature (topups.ts). */
+  topups?: Record<string, TopupState>;
+}
+
+/** Billing controls as stored: each key is an array once set ([] = cleared). Entries are validated wire objects. */
+export interface StoredControls {
+  auto_topups?: Array<Record<string, unknown>>;
+  spend_limits?: Array<Record<string, unknown>>;
+  usage_limits?: Array<Record<string, unknown>>;
+  usage_alerts?: Array<Record<string, unknown>>;
+  overage_allowed?: Array<Record<string, unknown>>;
+}
+
+export interface UsageWindowRow {
+  /** "customer" or the entity id for an entity-scoped counter. */
+  scope: string;
+  feature_id: string;
+  interval: string;
+  filter_key: string;
+  window_start_at: number;
+  window_end_at: number;
+  usage: number;
+}
+
+export interface TopupState {
+  window_start_at: number | null;
+  count: number;
+  consecutive_failures: number;
+  attempts: number[];
+  last_failure_at: number | null;
 }
 
 export interface EntityRecord {
@@ -95,6 +131,8 @@ export interface EntityRecord {
   feature_id: string;
   name: string | null;
   created_at: number;
+  /** The entity's own billing controls (no auto_topups). */
+  billing_controls?: StoredControls;
 }
 
 export interface UsageEvent {
@@ -167,6 +205,10 @@ export interface SandboxState {
   seq: number;
   /** Hash of the configured catalog last loaded, to notice config edits across restarts. */
   seed_hash?: string;
+  /** Plan-level default billing controls, by plan id (plans.create / plans.update `billing_controls`). */
+  plan_controls?: Record<string, StoredControls>;
+  /** Plan item rollover configs, by plan id then feature id (catalog/plans.create item `rollover`). */
+  plan_rollovers?: Record<string, Record<string, Record<string, unknown>>>;
 }
 
 export function emptyState(): SandboxState {
