@@ -433,7 +433,7 @@ async function runFailOpen<T>(ctx: ActionCtx, r: Reservation, work: () => Promis
   await ctx.runMutation(internal.billing.metering.settleReservation, { lockId: r.lockId, state: "confirmed", balances: null, deltas: [] });
   const result = await settleInAutumn(r, "track");
   if (result.ok) {
-    if (result.balances) await ctx.runMutation(internal.billing.metering.writeBalances, { organizationId: r.organizationId, balances: result.balances });
+    if (result.balances) await ctx.runMutation(internal.billing.metering.writeBalances, { organizationId: r.organizationId, balances: result.balances, trackedLockId: r.lockId });
   } else {
     console.warn(`billing: fail-open track of ${r.lockId} deferred: ${result.error}`);
     await scheduleSettleRetry(ctx, r.lockId, "track", 0);
@@ -610,10 +610,12 @@ export const settleReservation = internalMutation({
 });
 
 export const writeBalances = internalMutation({
-  args: { organizationId: v.string(), balances: v.array(balanceValidator) },
+  /** `trackedLockId`: the balances answer a track of that reservation's units (fail-open), which count in usage windows. */
+  args: { organizationId: v.string(), balances: v.array(balanceValidator), trackedLockId: v.optional(v.string()) },
   returns: v.null(),
-  handler: async (ctx, { organizationId, balances }) => {
+  handler: async (ctx, { organizationId, balances, trackedLockId }) => {
     await writeBalanceSnapshot(ctx, organizationId, balances);
+    if (trackedLockId !== undefined) await countInUsageWindows(ctx, organizationId, trackedLockId);
     return null;
   },
 });
@@ -651,7 +653,7 @@ export const retrySettlement = internalAction({
       return null;
     }
     if (action === "track") {
-      if (result.balances) await ctx.runMutation(internal.billing.metering.writeBalances, { organizationId: row.organizationId, balances: result.balances });
+      if (result.balances) await ctx.runMutation(internal.billing.metering.writeBalances, { organizationId: row.organizationId, balances: result.balances, trackedLockId: lockId });
       return null;
     }
     const balances = result.balances ?? await readBalances(row.organizationId, row.featureId);
