@@ -19,6 +19,7 @@ import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, upda
 import { aggregateEvents, listEvents } from "./events.js";
 import { settle } from "./subscriptions.js";
 import { applyControls, parseControls, type ParsedControls } from "./controls.js";
+import { customerEligibility } from "./eligibility.js";
 import type { CustomerRecord } from "./state.js";
 import { autoCreateForMetering, versionedCheck, versionedCustomer, versionedTrack } from "./versions.js";
 
@@ -147,12 +148,12 @@ export const ROUTES: Record<string, Handler> = {
     const customer = input.customer_id ? requireCustomer(ctx, input.customer_id) : null;
     const list = Object.values(ctx.state.plans).flatMap((versions) => (input.all_versions ? versions : versions.slice(-1)))
       .filter((p) => input.include_archived || !p.archived)
-      .map((p) => renderPlan(p, customer ? { customer_eligibility: eligibility(ctx, customer.id, p.id) } : {}));
+      .map((p) => renderPlan(p, { ...planControlsExtra(ctx, p.id), ...(customer ? { customer_eligibility: customerEligibility(ctx, customer, p) } : {}) }));
     return { list };
   },
   "plans.get": (ctx, b) => {
     const input = parse(z.object({ plan_id: id, version: z.number().int().optional() }).loose(), b);
-    return renderPlan(planVersion(ctx.state, input.plan_id, input.version));
+    return renderPlan(planVersion(ctx.state, input.plan_id, input.version), planControlsExtra(ctx, input.plan_id));
   },
   "plans.create": (ctx, b) => {
     const input = parse(z.object({ plan_id: id, name: z.string().min(1), billing_controls: z.unknown().optional() }).loose(), b);
@@ -282,26 +283,6 @@ function catalogBody(b: Record<string, unknown>): CatalogBody {
     skip_plan_ids: z.array(z.string()).optional(),
   }).loose(), b);
   return { ...body, skip_deletions: body.skip_deletions ?? true } as unknown as CatalogBody;
-}
-
-function eligibility(ctx: Ctx, customerId: string, planId: string): Record<string, unknown> {
-  const c = ctx.state.customers[customerId];
-  const plan = latestPlan(ctx.state, planId);
-  if (!c || !plan) return { attach_action: "none" };
-  const cp = c.products.find((p) => p.plan_id === planId && p.status !== "expired");
-  const trialing = cp?.trial_ends_at !== null && cp?.trial_ends_at !== undefined && cp.trial_ends_at > ctx.now(c);
-  const base = {
-    trial_available: Boolean(plan.free_trial) && trialEligible(ctx, c, plan),
-    ...(cp ? { status: cp.status === "scheduled" ? "scheduled" : "active", canceling: cp.canceled_at !== null, trialing } : {}),
-  };
-  if (plan.archived) return { ...base, attach_action: "none" };
-  try {
-    const d = decide(ctx, c, { customer_id: c.id, plan_id: planId });
-    return { ...base, attach_action: d.action };
-  } catch (err) {
-    if (err instanceof ApiError) return { ...base, attach_action: "none" };
-    throw err;
-  }
 }
 
 /** customers.advance_test_clock / billing.advance_test_clock: moves the customer's clock (rounded down to seconds) and runs what falls due. */
