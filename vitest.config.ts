@@ -30,6 +30,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // convex/ bundled by the real Convex CLI offline, loaded in a web-API-only isolate (scripts/deploy-check.ts).
+          name: "deploy",
+          include: ["scripts/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "convex-offline-host",
           include: ["packages/convex-offline-host/src/**/*.test.ts"],
           environment: "node",
