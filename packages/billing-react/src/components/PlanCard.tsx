@@ -5,7 +5,7 @@
 // only for callers who may manage billing; names render as text.
 import { useBillingContext } from "../context";
 import { formatPlanPrice } from "../format";
-import { describeItem, PLAN_ACTION_LABELS, planActionFor, trialOffered, type CurrentPlanInfo, type PlanCardAction } from "../planActions";
+import { describeItem, PLAN_ACTION_LABELS, planActionFor, type CurrentPlanInfo, type PlanCardAction } from "../planActions";
 import type { Plan } from "../types";
 
 export interface PlanCardProps {
@@ -25,13 +25,14 @@ export function PlanCard({ plan, current, currency, canManage = false, onSelect 
   const isCurrent = action === "current";
   const headingId = `billing-plan-${plan.planId}`;
   // The trial is announced only when buying would start one: a card never says "free trial"
-  // and then charges (Autumn's eligibility decides; see trialOffered).
+  // and then charges (Autumn's eligibility decides; see planActions.trialOffered).
   const hasTrial = plan.freeTrial !== null && plan.freeTrial.durationLength > 0;
-  const offered = hasTrial && trialOffered(plan, current);
+  // Announced exactly when the button says "Start trial" (eligibility can be older than the plan row).
+  const offered = hasTrial && action === "trial";
   const trial = offered && plan.freeTrial
     ? `${plan.freeTrial.durationLength}-${plan.freeTrial.durationType.replace(/s$/, "")} free trial`
     : null;
-  const trialUsed = hasTrial && !offered && action !== "current" && action !== "downgrade" && action !== "scheduled"
+  const trialUsed = hasTrial && !offered && (action === "upgrade" || action === "subscribe")
     && current.eligibility?.find((e) => e.planId === plan.planId)?.trialAvailable === false;
   return (
     <article className="billing-plan-card" data-current={isCurrent || undefined} aria-labelledby={headingId} aria-current={isCurrent ? "true" : undefined}>
