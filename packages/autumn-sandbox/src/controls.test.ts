@@ -147,6 +147,30 @@ describe("usage limits", () => {
     expect((await bal(id, "standard_messages"))?.usage).toBe(6);
   });
 
+  it("a paid upgrade carries the window counter; a cancellation onto the free plan restarts it", async () => {
+    const id = await customer("planchange");
+    await grant(id, "pro");
+    await controls(id, { usage_limits: [
+      { feature_id: "premium_messages", limit: 5, interval: "month" },
+      { feature_id: "standard_messages", limit: 5, interval: "day" },
+    ] });
+    await t.autumn.track({ customerId: id, featureId: "premium_messages", value: 3 });
+    await t.autumn.track({ customerId: id, featureId: "standard_messages", value: 3 });
+    await t.control("/sandbox/clock/advance", { ms: 60_000, customer_id: id });
+    await grant(id, "team");
+    expect((await limitsOf(id)).usage_limits?.[0]?.usage).toBe(3);
+    await t.autumn.track({ customerId: id, featureId: "premium_messages", value: 5 });
+    expect((await bal(id, "premium_messages"))?.usage).toBe(2);
+
+    const id2 = await customer("planchange");
+    await grant(id2, "pro");
+    await controls(id2, { usage_limits: [{ feature_id: "standard_messages", limit: 5, interval: "day" }] });
+    await t.autumn.track({ customerId: id2, featureId: "standard_messages", value: 3 });
+    await t.control("/sandbox/clock/advance", { ms: 60_000, customer_id: id2 });
+    await t.autumn.billing.update({ customerId: id2, planId: "pro", cancelAction: "cancel_immediately" });
+    expect((await limitsOf(id2)).usage_limits?.[0]?.usage).toBe(0);
+  });
+
   it("filtered limits only gate matching properties", async () => {
     const id = await customer("filter");
     await controls(id, { usage_limits: [{ feature_id: "standard_messages", limit: 2, interval: "day", filter: { properties: { key: "a" } } }] });

@@ -7,9 +7,9 @@
 
 import type { Ctx } from "./context.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
-import { effectiveEntries, overageControlFor, spendLimitFor } from "./controls.js";
+import { effectiveEntries, filterKey as filterKeyOf, overageControlFor, spendLimitFor } from "./controls.js";
 import { deduct, granted, isLive, rateFor, type OveragePolicy, type Taken } from "./ledger.js";
-import { addWindowUsage, scopeKey, windowUsage } from "./windows.js";
+import { addWindowUsage, carryWindows, scopeKey, windowUsage } from "./windows.js";
 import type { CustomerRecord, EntityRecord, Grant } from "./state.js";
 
 type Entry = Record<string, unknown>;
@@ -198,4 +198,14 @@ export function deductUnderControls(ctx: Ctx, c: CustomerRecord, entity: EntityR
   const taken = amount > EPS ? deduct(ctx.state, c, featureId, amount, behaviour, now, policy) : [];
   if (count) countInWindows(ctx, c, entity, featureId, taken, properties, now);
   return taken;
+}
+
+/** Re-point live usage-window counters at the bounds of the plan now in force (paid → paid upgrade). */
+export function carryUsageWindows(ctx: Ctx, c: CustomerRecord, now: number): void {
+  carryWindows(ctx, c, now, (row) => {
+    const entity = row.scope.startsWith("entity:") ? ctx.state.entities[`${c.id}/${row.scope.slice(7)}`] ?? null : null;
+    return effectiveEntries(ctx, c, entity, "usage_limits", now)
+      .map((s) => s.entry)
+      .find((e) => e.feature_id === row.feature_id && filterKeyOf(e.filter) === row.filter_key);
+  });
 }

@@ -7,6 +7,7 @@
 
 import type { Ctx } from "./context.js";
 import { grantsForPlan, applyDueResets, giveBack } from "./ledger.js";
+import { carryUsageWindows } from "./enforcement.js";
 import { latestPlan, planVersion } from "./catalog.js";
 import { addIntervals, monthsIn, type Interval } from "./time.js";
 import { amountIn, cents } from "./money.js";
@@ -212,6 +213,8 @@ export function activatePlan(ctx: Ctx, customer: CustomerRecord, plan: StoredPla
   }
   customer.products.push(cp);
   customer.grants.push(...grants);
+  // A paid → paid switch keeps Autumn's billing cycle: usage-limit counters carry over (§1.7).
+  if (replaced && plan.price && latestPlan(ctx.state, replaced.plan_id)?.price) carryUsageWindows(ctx, customer, now);
   changes.push({ action: "activated", cp, previous: null });
   return changes;
 }
