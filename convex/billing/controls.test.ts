@@ -154,10 +154,13 @@ describe("Autumn's check order with billing controls (§1.5), one step at a time
     expect(check(unknown, "messages", 1)).toMatchObject({ allowed: false, limitType: "spend_limit" });
   });
 
-  it("step 4: without a spend limit, max_purchase caps usage-based overage (grant included)", () => {
-    const c = customer([bal("messages", 100, 120, { overageAllowed: true, maxPurchase: 150 })]);
+  it("step 4: without a spend limit, max_purchase caps usage-based overage (usage beyond the grant)", () => {
+    const c = customer([bal("messages", 100, 120, { overageAllowed: true, maxPurchase: 50 })]);
     expect(check(c, "messages", 30).allowed).toBe(true);
     expect(check(c, "messages", 31)).toMatchObject({ allowed: false, limitType: "max_purchase" });
+    const early = customer([bal("messages", 100, 40, { overageAllowed: true, maxPurchase: 50 })]);
+    expect(check(early, "messages", 110).allowed).toBe(true);
+    expect(check(early, "messages", 111).allowed).toBe(false);
   });
 
   it("step 5: otherwise remaining ≥ required", () => {

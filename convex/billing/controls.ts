@@ -189,8 +189,8 @@ export function judgeBalance(b: Balance, featureId: string, required: number, ct
   if (b.overageAllowed || control?.enabled) {
     const overage = Math.max(0, b.usage - b.granted);
     const bySpend = spendLimitOverage(b, featureId, ctx, overage);
-    // The cache's maxPurchase caps total usage, grant included (sandbox/real balance shape, see entitlements.test.ts).
-    const available = bySpend ?? (b.maxPurchase === null ? undefined : Math.max(0, b.maxPurchase - Math.max(b.usage, b.granted)));
+    // max_purchase caps overage, i.e. usage beyond the grant (apiBalanceV1ToAvailableOverage).
+    const available = bySpend ?? (b.maxPurchase === null ? undefined : Math.max(0, b.maxPurchase - overage));
     if (available === undefined) return { allowed: true };
     if (b.remaining + available >= required - EPSILON) return { allowed: true };
     return { allowed: false, limitType: bySpend !== undefined ? "spend_limit" : "max_purchase" };

@@ -277,13 +277,13 @@ describe("evaluateFeature numbers", () => {
     expect(check(c, "standard_messages", 1_000_000)).toMatchObject({ allowed: true, unlimited: true, balance: null, granted: null, usage: 5000, reason: "ok" });
   });
 
-  it("usage-based overage allows past the grant, up to max_purchase (which includes the grant) when set", () => {
+  it("usage-based overage allows past the grant, up to max_purchase (overage beyond the grant) when set", () => {
     const open = customer([bal("premium_messages", 1000, 1200, { remaining: 0, overageAllowed: true })]);
     expect(check(open, "premium_messages", 1_000_000)).toMatchObject({ allowed: true, balance: 0, usage: 1200 });
-    const capped = customer([bal("premium_messages", 1000, 1200, { remaining: 0, overageAllowed: true, maxPurchase: 1500 })]);
+    const capped = customer([bal("premium_messages", 1000, 1200, { remaining: 0, overageAllowed: true, maxPurchase: 500 })]);
     expect(check(capped, "premium_messages", 300).allowed).toBe(true);
     expect(check(capped, "premium_messages", 301).allowed).toBe(false);
-    const early = customer([bal("premium_messages", 1000, 400, { overageAllowed: true, maxPurchase: 1500 })]);
+    const early = customer([bal("premium_messages", 1000, 400, { overageAllowed: true, maxPurchase: 500 })]);
     expect(check(early, "premium_messages", 1100).allowed).toBe(true);
     expect(check(early, "premium_messages", 1101).allowed).toBe(false);
   });
