@@ -5,10 +5,17 @@
 // owner. `pnpm dev` runs it; the Playwright journeys start it with --preview.
 //
 // If CONVEX_DEPLOYMENT or VITE_CONVEX_URL is set, a real Convex deployment is
-// configured: this script then runs `npx convex dev` beside the web app
-// instead of the offline host (and the sandbox only when no real Autumn key).
+// configured: this script then runs `npx convex dev --run billing/sync:syncPlans`
+// (stdin inherited, so a first run can prompt for login and project; one
+// catalog sync after the first push) beside the web app, which gets
+// VITE_CONVEX_URL and the deployment's .convex.site URL for its /api/auth
+// proxy from the environment or the repo-root .env.local that `convex dev`
+// writes (--preview builds first). No sandbox: a cloud deployment cannot reach
+// 127.0.0.1, so it uses the AUTUMN_SECRET_KEY set on the deployment
+// (README "Deploy to production").
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync as fileExists, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AutumnSandbox, loadCatalog } from "../packages/autumn-sandbox/src/index.js";
@@ -94,10 +101,34 @@ function buildWeb(extraEnv: Record<string, string>): Promise<void> {
   });
 }
 
+/** A variable from the environment, else from the repo-root .env.local (where `convex dev` writes its URLs). */
+function fromEnvLocal(name: string): string | null {
+  if (env[name]) return env[name] ?? null;
+  const file = resolve(root, ".env.local");
+  if (!fileExists(file)) return null;
+  const m = new RegExp(`^${name}=(.*)$`, "m").exec(readFileSync(file, "utf8"));
+  return m?.[1] ? m[1].replace(/#.*$/, "").trim().replace(/^["']|["']$/g, "") : null;
+}
+
 async function realConvex(): Promise<void> {
   console.log("A Convex deployment is configured (CONVEX_DEPLOYMENT / VITE_CONVEX_URL): using `npx convex dev`.");
-  run("pnpm", ["exec", "convex", "dev"], {}, "convex");
-  run("pnpm", ["--filter", "@billing/web", preview ? "preview" : "dev"], {}, "web");
+  // Not detached, stdio inherited: a first-time `convex dev` can prompt (login, project). --run: one catalog sync after the push.
+  const convex = spawn("pnpm", ["exec", "convex", "dev", "--run", "billing/sync:syncPlans"], { cwd: root, env, stdio: "inherit" });
+  convex.on("exit", (code) => { if (!stopping) { console.error(`[convex] exited (${code}); stopping everything`); void shutdown(code ?? 1); } });
+  stops.push(async () => { convex.kill("SIGTERM"); });
+  let url = fromEnvLocal("VITE_CONVEX_URL");
+  while (!url) { await new Promise((r) => setTimeout(r, 500)); url = fromEnvLocal("VITE_CONVEX_URL"); } // first run: written once configured
+  const siteUrl = fromEnvLocal("CONVEX_SITE_URL") ?? fromEnvLocal("VITE_CONVEX_SITE_URL") ?? url.replace(/\.convex\.cloud\/?$/, ".convex.site");
+  const webEnv = { VITE_CONVEX_URL: url, CONVEX_SITE_URL: siteUrl, WEB_PORT: String(ports.web) };
+  if (preview) await buildWeb(webEnv); // a production build against the deployment, served as users get it
+  run("pnpm", ["--filter", "@billing/web", ...(preview ? ["preview", "--outDir", previewOutDir] : ["dev"])], webEnv, "web");
+  await waitFor(webUrl);
+  console.log(`
+  App:     ${webUrl}  (/api/auth → ${siteUrl}/api/auth)
+  Convex:  ${url}
+  Autumn:  the deployment's own AUTUMN_SECRET_KEY (npx convex env set AUTUMN_SECRET_KEY am_sk_test_…); no local sandbox
+  Admin:   sign up, then npx convex run admins:promote '{"email":"you@example.com"}'
+  The deployment also needs SITE_URL=${webUrl} and BETTER_AUTH_SECRET (README "Deploy to production").`);
 }
 
 async function offline(): Promise<void> {
