@@ -318,3 +318,52 @@ describe("usage alerts", () => {
     ]);
   });
 });
+
+describe("rollovers", () => {
+  it("a positive leftover rolls over at reset, drains first, counts in granted/remaining/usage, and is capped by max", async () => {
+    await t.autumn.features.create({ featureId: "tokens", name: "Tokens", type: "metered", consumable: true });
+    const created = await t.rpc("plans.create", {
+      plan_id: "rolling", name: "Rolling", group: "rolling",
+      items: [{ feature_id: "tokens", included: 100, reset: { interval: "month" }, rollover: { max: 50, expiry_duration_type: "month", expiry_duration_length: 1 } }],
+    });
+    expect(created.status).toBe(200);
+    expect((created.body.items as Array<Record<string, unknown>>)[0]?.rollover).toMatchObject({ max: 50, expiry_duration_type: "month", expiry_duration_length: 1 });
+    const id = await customer("roll");
+    await grant(id, "rolling");
+    expect((await bal(id, "tokens"))?.rollovers).toEqual([]);
+    await t.autumn.track({ customerId: id, featureId: "tokens", value: 70 });
+    const first = (await bal(id, "tokens"))?.nextResetAt ?? 0;
+    await t.control("/sandbox/clock/advance", { ms: first - t.sandbox.ctx.now(t.sandbox.store.state.customers[id]) + 1000, customer_id: id });
+    const b = await bal(id, "tokens");
+    expect(b).toMatchObject({ granted: 130, remaining: 130, usage: 0 });
+    const second = b?.nextResetAt ?? 0;
+    const d = new Date(second);
+    // Expires at the next reset + 1 month (month ends clamped).
+    const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 2, 0)).getUTCDate();
+    const expiry = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+    expect(b?.rollovers).toEqual([{ granted: 30, balance: 30, expiresAt: expiry }]);
+    const r = await t.autumn.track({ customerId: id, featureId: "tokens", value: 10 });
+    expect(r.balance).toMatchObject({ granted: 130, remaining: 120, usage: 10 });
+    expect(r.balance?.rollovers).toEqual([{ granted: 30, balance: 20, expiresAt: expiry }]);
+    // Nothing used in the next cycle: 100 left over, but the pot is capped at 50 (oldest trimmed first).
+    await t.autumn.track({ customerId: id, featureId: "tokens", value: -10 });
+    await t.control("/sandbox/clock/advance", { ms: second - t.sandbox.ctx.now(t.sandbox.store.state.customers[id]) + 1000, customer_id: id });
+    const c = await bal(id, "tokens");
+    expect(c?.rollovers?.reduce((s, x) => s + x.balance, 0)).toBe(50);
+    expect(c).toMatchObject({ granted: 150, remaining: 150 });
+  });
+
+  it("a forever rollover reports expires_at 0", async () => {
+    await t.rpc("plans.create", {
+      plan_id: "rolling_forever", name: "Rolling forever", group: "rolling_forever",
+      items: [{ feature_id: "tokens", included: 10, reset: { interval: "month" }, rollover: { max: null, expiry_duration_type: "forever" } }],
+    });
+    const id = await customer("forever");
+    await grant(id, "rolling_forever");
+    const next = (await bal(id, "tokens"))?.nextResetAt ?? 0;
+    await t.control("/sandbox/clock/advance", { ms: next - t.sandbox.ctx.now(t.sandbox.store.state.customers[id]) + 1000, customer_id: id });
+    expect((await bal(id, "tokens"))?.rollovers).toEqual([{ granted: 10, balance: 10, expiresAt: 0 }]);
+    const bad = await t.rpc("plans.create", { plan_id: "bad_roll", name: "Bad", items: [{ feature_id: "tokens", included: 1, reset: { interval: "month" }, rollover: { max: 1, max_percentage: 10 } }] });
+    expect(bad).toMatchObject({ status: 400, body: { code: "invalid_inputs" } });
+  });
+});

@@ -9,6 +9,7 @@ import type { Ctx } from "./context.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
 import { effectiveEntries, filterKey as filterKeyOf, overageControlFor, spendLimitFor } from "./controls.js";
 import { deduct, granted, isLive, rateFor, type OveragePolicy, type Taken } from "./ledger.js";
+import { potRemaining } from "./rollovers.js";
 import { addWindowUsage, carryWindows, scopeKey, windowUsage } from "./windows.js";
 import type { CustomerRecord, EntityRecord, Grant } from "./state.js";
 
@@ -90,7 +91,7 @@ export function decideOn(ctx: Ctx, c: CustomerRecord, entity: EntityRecord | nul
   const headrooms = limitsOn(ctx, c, entity, evaluated, properties, now).map((l) => l.headroom);
   if (evaluated !== featureId) headrooms.push(...limitsOn(ctx, c, entity, featureId, properties, now).map((l) => l.headroom * cost));
   if (headrooms.length > 0 && req > Math.min(...headrooms) + EPS) return { allowed: false, limitType: "usage_limit" };
-  const remaining = gs.reduce((s, g) => s + Math.max(0, granted(g) - g.usage), 0) + extraRemaining;
+  const remaining = gs.reduce((s, g) => s + Math.max(0, granted(g) - g.usage) + (g.unlimited ? 0 : potRemaining(g, now)), 0) + extraRemaining;
   const control = overageControlFor(ctx, c, entity, evaluated, now);
   if (control && control.enabled !== true) return remaining + EPS >= req ? { allowed: true } : { allowed: false, limitType: "included" };
   if (gs.some((g) => g.overage_allowed) || control?.enabled === true) {
@@ -167,9 +168,13 @@ export type Behaviour = "cap" | "overflow" | "reject";
 
 /** Units a cap-mode deduction would apply, without changing anything. */
 export function dryRun(ctx: Ctx, c: CustomerRecord, entity: EntityRecord | null, featureId: string, value: number, properties: Record<string, unknown> | undefined, now: number): number {
-  const saved = c.grants.map((g) => g.usage);
+  const saved = c.grants.map((g) => ({ usage: g.usage, rollovers: g.rollovers?.map((r) => ({ ...r })) }));
   const taken = deductUnderControls(ctx, c, entity, featureId, value, "cap", properties, now, false);
-  c.grants.forEach((g, i) => { g.usage = saved[i] as number; });
+  c.grants.forEach((g, i) => {
+    const s = saved[i] as { usage: number; rollovers?: typeof g.rollovers };
+    g.usage = s.usage;
+    if (s.rollovers) g.rollovers = s.rollovers;
+  });
   return appliedUnits(ctx, c, featureId, taken);
 }
 

@@ -7,11 +7,14 @@ import { INTERVAL_RANK, nextBoundaryAfter } from "./time.js";
 import { nextId, type CustomerProduct, type CustomerRecord, type Grant, type SandboxState } from "./state.js";
 import type { StoredPlan, WireFeature } from "./wire.js";
 import { renderFeature } from "./catalog.js";
+import { livePots, potRemaining, potsInOrder, renderPots, rollAtReset, rolloverConfigFor } from "./rollovers.js";
 
 export type DeductMode = "cap" | "overflow";
 
 export interface Taken {
   grant_id: string;
+  /** Set when the units came from (or went back to) one of the grant's rollover pots. */
+  rollover_id?: string;
   /** Units of the grant's own feature (credits for a credit system). */
   amount: number;
 }
@@ -31,7 +34,9 @@ export function grantsForPlan(
     const reset = item.reset && item.reset.interval !== "one_off"
       ? { interval: item.reset.interval, interval_count: item.reset.interval_count ?? 1 }
       : null;
+    const rollover = rolloverConfigFor(state, plan.id, item.feature_id);
     return {
+      ...(rollover ? { rollover_config: rollover, rollovers: [] } : {}),
       id: nextId(state, "cus_ent"),
       customer_product_id: cp.id,
       plan_id: plan.id,
@@ -115,6 +120,16 @@ export function applyDueResets(customer: CustomerRecord, now: number): boolean {
   let changed = false;
   for (const g of customer.grants) {
     if (!g.reset || g.next_reset_at === null || g.next_reset_at > now || g.reset_anchor === null) continue;
+    if (g.rollover_config) {
+      // Each boundary rolls its own leftover (§3), so walk them one by one.
+      for (let at = g.next_reset_at; at <= now;) {
+        const next = nextBoundaryAfter(g.reset_anchor, g.reset.interval, g.reset.interval_count, at);
+        const boundary = at;
+        rollAtReset(g, next, at, () => `roll_${boundary}_${g.id}`);
+        g.usage = 0;
+        at = next;
+      }
+    }
     g.usage = 0; // a negative free balance resets to the full allowance too (#19)
     g.next_reset_at = nextBoundaryAfter(g.reset_anchor, g.reset.interval, g.reset.interval_count, now);
     changed = true;
@@ -164,11 +179,25 @@ export function deduct(
     if (units <= 0) return;
     const amount = units * rateFor(state, g, featureId);
     g.usage += amount;
-    const prev = taken.find((t) => t.grant_id === g.id);
+    const prev = taken.find((t) => t.grant_id === g.id && !t.rollover_id);
     if (prev) prev.amount += amount;
     else taken.push({ grant_id: g.id, amount });
   };
   let left = value;
+  // Rollovers drain before any main balance, soonest expiry first (§3).
+  for (const g of grants) {
+    const rate = rateFor(state, g, featureId);
+    if (rate <= 0 || g.unlimited) continue;
+    for (const pot of potsInOrder(g, now)) {
+      if (left <= 1e-12) break;
+      const units = Math.min(left, Math.max(0, pot.balance) / rate);
+      if (units <= 0) continue;
+      pot.balance -= units * rate;
+      pot.usage += units * rate;
+      taken.push({ grant_id: g.id, rollover_id: pot.id, amount: units * rate });
+      left -= units;
+    }
+  }
   for (const g of grants) {
     if (left <= 0) break;
     const rate = rateFor(state, g, featureId);
@@ -211,7 +240,20 @@ export function deduct(
 export function refund(state: SandboxState, customer: CustomerRecord, featureId: string, value: number, now: number): Taken[] {
   const taken: Taken[] = [];
   let left = value;
-  for (const g of grantsInOrder(state, customer, featureId, now)) {
+  const ordered = grantsInOrder(state, customer, featureId, now);
+  for (const g of ordered) {
+    const rate = rateFor(state, g, featureId);
+    if (rate <= 0) continue;
+    for (const pot of potsInOrder(g, now)) {
+      if (left <= 0 || pot.usage <= 0) continue;
+      const units = Math.min(left, pot.usage / rate);
+      pot.usage -= units * rate;
+      pot.balance += units * rate;
+      taken.push({ grant_id: g.id, rollover_id: pot.id, amount: -units * rate });
+      left -= units;
+    }
+  }
+  for (const g of ordered) {
     if (left <= 0) break;
     const rate = rateFor(state, g, featureId);
     if (rate <= 0 || g.usage <= 0) continue;
@@ -229,6 +271,15 @@ export function giveBack(customer: CustomerRecord, taken: Taken[], fraction = 1)
   for (const t of [...taken].reverse()) {
     const g = customer.grants.find((x) => x.id === t.grant_id);
     if (!g) continue;
+    if (t.rollover_id) {
+      const pot = g.rollovers?.find((r) => r.id === t.rollover_id);
+      if (!pot) continue;
+      const back1 = Math.min(pot.usage, t.amount * fraction);
+      pot.usage -= back1;
+      pot.balance += back1;
+      back.push({ grant_id: g.id, rollover_id: pot.id, amount: -back1 });
+      continue;
+    }
     const amount = Math.min(g.usage, t.amount * fraction);
     g.usage -= amount;
     back.push({ grant_id: g.id, amount: -amount });
@@ -300,12 +351,15 @@ export function renderBalance(
   const resets = grants.map((g) => g.next_reset_at).filter((x): x is number => x !== null);
   const overage = grants.find((g) => g.overage_allowed);
   const ordered = grantsInOrder(state, customer, featureId, now).filter((g) => g.feature_id === featureId);
+  const pots = renderPots(limited, now);
+  const potGranted = limited.reduce((s, g) => s + livePots(g, now).reduce((x, r) => x + r.balance + r.usage, 0), 0);
+  const potUsage = limited.reduce((s, g) => s + livePots(g, now).reduce((x, r) => x + r.usage, 0), 0);
   return {
     feature_id: featureId,
     ...(expandFeature ? { feature: renderFeature(f) } : {}),
-    granted: limited.reduce((s, g) => s + granted(g), 0),
-    remaining: limited.reduce((s, g) => s + remainingOf(state, g), 0),
-    usage: grants.reduce((s, g) => s + g.usage, 0),
+    granted: limited.reduce((s, g) => s + granted(g), 0) + potGranted,
+    remaining: limited.reduce((s, g) => s + remainingOf(state, g) + potRemaining(g, now), 0),
+    usage: grants.reduce((s, g) => s + g.usage, 0) + potUsage,
     unlimited,
     overage_allowed: Boolean(overage),
     max_purchase: overage?.max_purchase ?? null,
@@ -324,6 +378,7 @@ export function renderBalance(
       price: null,
       expires_at: g.expires_at,
     })),
+    ...(pots ? { rollovers: pots } : {}),
   };
 }
 

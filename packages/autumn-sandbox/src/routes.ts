@@ -20,7 +20,9 @@ import { aggregateEvents, listEvents } from "./events.js";
 import { settle } from "./subscriptions.js";
 import { applyControls, parseControls, type ParsedControls } from "./controls.js";
 import { customerEligibility } from "./eligibility.js";
-import type { CustomerRecord } from "./state.js";
+import type { CustomerRecord, SandboxState } from "./state.js";
+import type { StoredPlan } from "./wire.js";
+import { renderRolloverConfig, storePlanRollovers } from "./rollovers.js";
 import { autoCreateForMetering, versionedCheck, versionedCustomer, versionedTrack } from "./versions.js";
 
 type Handler = (ctx: Ctx, body: Record<string, unknown>) => unknown;
@@ -148,19 +150,21 @@ export const ROUTES: Record<string, Handler> = {
     const customer = input.customer_id ? requireCustomer(ctx, input.customer_id) : null;
     const list = Object.values(ctx.state.plans).flatMap((versions) => (input.all_versions ? versions : versions.slice(-1)))
       .filter((p) => input.include_archived || !p.archived)
-      .map((p) => renderPlan(p, { ...planControlsExtra(ctx, p.id), ...(customer ? { customer_eligibility: customerEligibility(ctx, customer, p) } : {}) }));
+      .map((p) => planOut(ctx, p, customer ? { customer_eligibility: customerEligibility(ctx, customer, p) } : {}));
     return { list };
   },
   "plans.get": (ctx, b) => {
     const input = parse(z.object({ plan_id: id, version: z.number().int().optional() }).loose(), b);
-    return renderPlan(planVersion(ctx.state, input.plan_id, input.version), planControlsExtra(ctx, input.plan_id));
+    return planOut(ctx, planVersion(ctx.state, input.plan_id, input.version));
   },
   "plans.create": (ctx, b) => {
     const input = parse(z.object({ plan_id: id, name: z.string().min(1), billing_controls: z.unknown().optional() }).loose(), b);
     const controls = parseControls(input.billing_controls);
+    const rollovers = validatedRollovers([input]);
     const plan = createPlan(ctx.state, input as unknown as CatalogPlanParams, ctx.now(), { multiCurrency: ctx.multiCurrency });
     setPlanControls(ctx, plan.id, controls);
-    return renderPlan(plan, planControlsExtra(ctx, plan.id));
+    Object.assign((ctx.state.plan_rollovers ??= {}), rollovers);
+    return planOut(ctx, plan);
   },
   // Plan-level default billing controls (and plain renames) on an existing plan.
   "plans.update": (ctx, b) => {
@@ -170,7 +174,7 @@ export const ROUTES: Record<string, Handler> = {
     if (input.name !== undefined) plan.name = input.name;
     if (input.description !== undefined) plan.description = input.description ?? null;
     setPlanControls(ctx, plan.id, controls);
-    return renderPlan(plan, planControlsExtra(ctx, plan.id));
+    return planOut(ctx, plan);
   },
   "plans.delete": (ctx, b) => {
     const input = parse(z.object({ plan_id: id, all_versions: z.boolean().optional() }).loose(), b);
@@ -178,7 +182,10 @@ export const ROUTES: Record<string, Handler> = {
   },
   "catalog.preview_update": (ctx, b) => previewCatalog(ctx.state, catalogBody(b)),
   "catalog.update": (ctx, b) => {
-    const preview = applyCatalog(ctx.state, catalogBody(b), ctx.now(), { multiCurrency: ctx.multiCurrency });
+    const body = catalogBody(b);
+    const rollovers = validatedRollovers(body.plans as unknown as Array<Record<string, unknown>>);
+    const preview = applyCatalog(ctx.state, body, ctx.now(), { multiCurrency: ctx.multiCurrency });
+    Object.assign((ctx.state.plan_rollovers ??= {}), rollovers);
     return { success: true, ...preview };
   },
   "rewards.list": () => ({ list: [] }),
@@ -259,9 +266,25 @@ function setPlanControls(ctx: Ctx, planId: string, controls: ParsedControls | un
   (ctx.state.plan_controls ??= {})[planId] = holder.billing_controls ?? {};
 }
 
-function planControlsExtra(ctx: Ctx, planId: string): Record<string, unknown> {
-  const controls = ctx.state.plan_controls?.[planId];
-  return controls ? { billing_controls: controls } : {};
+/** A plan as returned, plus its default billing_controls and item rollover configs (kept beside the catalog). */
+function planOut(ctx: Ctx, plan: StoredPlan, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const controls = ctx.state.plan_controls?.[plan.id];
+  const out = renderPlan(plan, { ...(controls ? { billing_controls: controls } : {}), ...extra });
+  const items = out.items as Array<Record<string, unknown>> | undefined;
+  if (items && ctx.state.plan_rollovers?.[plan.id]) {
+    out.items = items.map((i) => {
+      const r = renderRolloverConfig(ctx.state, plan.id, String(i.feature_id));
+      return r ? { ...i, rollover: r } : i;
+    });
+  }
+  return out;
+}
+
+/** Item rollover configs of plan bodies, validated before anything changes. */
+function validatedRollovers(plans: Array<Record<string, unknown>>): Record<string, Record<string, Record<string, unknown>>> {
+  const tmp = { plan_rollovers: {} } as unknown as SandboxState;
+  storePlanRollovers(tmp, plans);
+  return tmp.plan_rollovers ?? {};
 }
 
 /** Store customer-level controls sent on create/update (controls.ts). */

@@ -59,6 +59,10 @@ export interface Grant {
   billing_method: "prepaid" | "usage_based" | null;
   add_on: boolean;
   created_at: number;
+  /** Plan item `rollover` config (rollovers.ts), when the item has one. */
+  rollover_config?: { max: number | null; max_percentage: number | null; duration: "month" | "forever"; length: number } | null;
+  /** Live and spent rollover pots: what rolled in at a reset, drained first. */
+  rollovers?: Array<{ id: string; balance: number; usage: number; expires_at: number | null }>;
 }
 
 export interface Invoice {
