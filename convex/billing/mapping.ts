@@ -125,6 +125,14 @@ export function balanceToRow(b: AutumnBalance): Balance {
 /** Keep the newest invoices only: a row must stay well under Convex's 1 MiB document limit. */
 export const MAX_CACHED_INVOICES = 24;
 
+/**
+ * Keep the newest one-off purchases only (newest first): Convex arrays hold at
+ * most 8,192 elements and a document 1 MiB; 1,000 purchases (~150 B each) stay
+ * far inside both. Balances come from Autumn, not from this list, so an org
+ * with more purchases loses nothing but the oldest entries of its add-on list.
+ */
+export const MAX_CACHED_PURCHASES = 1_000;
+
 /** What customers.get_or_create and customers.get return (same shape, two SDK type names). */
 export type AutumnCustomer = Customer | GetCustomerResponse;
 
@@ -157,7 +165,9 @@ export function customerToRow(organizationId: string, c: AutumnCustomer, planNam
       startedAt: p.startedAt,
       expiresAt: p.expiresAt,
       quantity: p.quantity,
-    })),
+    }))
+      .sort((a, b) => b.startedAt - a.startedAt)
+      .slice(0, MAX_CACHED_PURCHASES),
     balances,
     flags: Object.values(c.flags).map((f) => ({ featureId: f.featureId, planId: f.planId, expiresAt: f.expiresAt }))
       .sort((a, b) => a.featureId.localeCompare(b.featureId)),
