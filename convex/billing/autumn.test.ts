@@ -16,7 +16,7 @@ let seq = 0;
 const noSleep = async (): Promise<void> => {};
 
 beforeAll(async () => {
-  t = await startTestSandbox();
+  t = await startTestSandbox({ keys: ["am_sk_test_x"] });
   autumn = createAutumn({ secretKey: "am_sk_test_x", serverURL: t.url });
 });
 afterAll(async () => {
@@ -129,7 +129,7 @@ describe("fetch failures the way the Convex runtime reports them", () => {
   });
 
   it("a refused connection (plain Error → UnexpectedClientError) → AUTUMN_UNAVAILABLE (connection) after 4 attempts", async () => {
-    const gone = await startTestSandbox();
+    const gone = await startTestSandbox({ keys: ["am_sk_test_x"] });
     const url = gone.url;
     await gone.close();
     const client = createAutumn({ secretKey: "am_sk_test_x", serverURL: url, fetch: convexFetch });
@@ -168,7 +168,7 @@ describe("fetch failures the way the Convex runtime reports them", () => {
     expect((await failure(callAutumn("customers.get", (a, o) => a.customers.get({ customerId: id }, o), { client: node, maxAttempts: 2, sleep: noSleep }))).data)
       .toMatchObject({ code: "AUTUMN_UNAVAILABLE", reason: "timeout" });
     await t.control("/sandbox/faults", undefined, "DELETE");
-    const gone = await startTestSandbox();
+    const gone = await startTestSandbox({ keys: ["am_sk_test_x"] });
     const url = gone.url;
     await gone.close();
     const nodeGone = createAutumn({ secretKey: "am_sk_test_x", serverURL: url, fetch: nativeFetch() });
@@ -400,7 +400,7 @@ describe("callAutumn against the sandbox", () => {
   });
 
   it("Autumn down (closed server) → AUTUMN_UNAVAILABLE after retries", async () => {
-    const gone = await startTestSandbox();
+    const gone = await startTestSandbox({ keys: ["am_sk_test_x"] });
     const url = gone.url;
     await gone.close();
     let slept = 0;
