@@ -4,7 +4,7 @@
 // Expected numbers come from /work/shared/reference/autumn-controls.md §1,
 // §12 and Autumn's integration tests (usage-windows, spend-limit).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autumnError, startTestSandbox, type TestSandbox } from "./testing.js";
+import { autumnError, payCheckout, startTestSandbox, type TestSandbox } from "./testing.js";
 import type { WebhookEvent } from "./context.js";
 
 let t: TestSandbox;
@@ -365,5 +365,70 @@ describe("rollovers", () => {
     expect((await bal(id, "tokens"))?.rollovers).toEqual([{ granted: 10, balance: 10, expiresAt: 0 }]);
     const bad = await t.rpc("plans.create", { plan_id: "bad_roll", name: "Bad", items: [{ feature_id: "tokens", included: 1, reset: { interval: "month" }, rollover: { max: 1, max_percentage: 10 } }] });
     expect(bad).toMatchObject({ status: 400, body: { code: "invalid_inputs" } });
+  });
+});
+
+describe("auto top-ups", () => {
+  async function addCard(customerId: string, card = "4242424242424242"): Promise<void> {
+    const s = await t.autumn.billing.setupPayment({ customerId });
+    expect((await payCheckout(s.url, card)).status).toBeLessThan(400);
+    await t.control("/sandbox/checkouts/settle");
+  }
+  const advance = (customerId: string, ms: number) => t.control("/sandbox/clock/advance", { ms, customer_id: customerId });
+  const topup = { feature_id: "ai_credits", enabled: true, threshold: 100, quantity: 500 };
+
+  it("a track that takes the balance to the threshold charges the card for the pack and pays out the units", async () => {
+    const id = await customer("topup");
+    await addCard(id);
+    await t.autumn.billing.attach({ customerId: id, planId: "credit_pack" });
+    await controls(id, { auto_topups: [topup] });
+    expect(eventsFor(id, "billing.auto_topup_succeeded")).toEqual([]);
+    const r = await t.autumn.track({ customerId: id, featureId: "premium_messages", value: 90 });
+    expect(r.balance).toMatchObject({ featureId: "ai_credits", remaining: 50 });
+    const ok = eventsFor(id, "billing.auto_topup_succeeded");
+    expect(ok).toHaveLength(1);
+    expect(ok[0]).toMatchObject({ customer_id: id, feature_id: "ai_credits", quantity_granted: 500, threshold: 100, balance_after: 550, invoice_mode: false,
+      invoice: { status: "paid", total: 1000, currency: "usd" } });
+    expect(await bal(id, "ai_credits")).toMatchObject({ granted: 1000, remaining: 550, usage: 450 });
+    const c = await t.rpc("customers.get", { customer_id: id, expand: ["invoices", "billing_controls.auto_topups.purchase_limit"] });
+    expect((c.body.invoices as Array<Record<string, unknown>>).filter((i) => i.total === 10)).toHaveLength(2);
+    expect((c.body.billing_controls as Record<string, Array<Record<string, unknown>>>).auto_topups?.[0]?.purchase_limit)
+      .toMatchObject({ interval: null, interval_count: null, limit: null, count: 0 });
+  });
+
+  it("enabling below the threshold without a card fails with missing_payment_method", async () => {
+    const id = await customer("nocard");
+    await grant(id, "credit_pack");
+    await controls(id, { auto_topups: [{ ...topup, threshold: 500 }] });
+    expect(eventsFor(id, "billing.auto_topup_failed")).toEqual([expect.objectContaining({ customer_id: id, feature_id: "ai_credits", reason: "missing_payment_method" })]);
+  });
+
+  it("the purchase_limit window blocks further top-ups, reported once", async () => {
+    const id = await customer("plimit");
+    await addCard(id);
+    await t.autumn.billing.attach({ customerId: id, planId: "credit_pack" });
+    await controls(id, { auto_topups: [{ ...topup, threshold: 2000, purchase_limit: { interval: "month", limit: 1 } }] });
+    expect(eventsFor(id, "billing.auto_topup_succeeded")).toHaveLength(1);
+    await advance(id, 11 * 60_000);
+    await t.autumn.track({ customerId: id, featureId: "standard_messages", value: 1 });
+    await advance(id, 11 * 60_000);
+    await t.autumn.track({ customerId: id, featureId: "standard_messages", value: 1 });
+    expect(eventsFor(id, "billing.auto_topup_succeeded")).toHaveLength(1);
+    expect(eventsFor(id, "billing.auto_topup_failed").map((e) => e.reason)).toEqual(["purchase_limit_reached"]);
+  });
+
+  it("a failing card: charge_failed, then suspended after three consecutive failures", async () => {
+    const id = await customer("declined");
+    await addCard(id, "4000000000000341");
+    await grant(id, "credit_pack");
+    await controls(id, { auto_topups: [{ ...topup, threshold: 1000 }] });
+    for (let i = 0; i < 3; i += 1) {
+      await advance(id, 61 * 60_000);
+      await t.autumn.track({ customerId: id, featureId: "standard_messages", value: 1 });
+    }
+    const reasons = eventsFor(id, "billing.auto_topup_failed").map((e) => e.reason);
+    expect(reasons.slice(0, 3)).toEqual(["charge_failed", "charge_failed", "charge_failed"]);
+    expect(reasons[3]).toBe("suspended_after_failures");
+    expect(eventsFor(id, "billing.auto_topup_failed")[0]).toMatchObject({ error: { code: "card_declined", type: "card_error" } });
   });
 });

@@ -9,6 +9,7 @@ import type { Ctx } from "./context.js";
 import { invalid } from "./errors.js";
 import type { CustomerProduct, CustomerRecord, EntityRecord, StoredControls } from "./state.js";
 import { currentLimitUsage } from "./windows.js";
+import { expandPurchaseLimits } from "./topups.js";
 
 export type Entry = Record<string, unknown>;
 export type ControlKey = keyof StoredControls;
@@ -254,7 +255,15 @@ function withUsage(ctx: Ctx, c: CustomerRecord, entity: EntityRecord | null, e: 
   return { ...e, usage: currentLimitUsage(ctx, c, entity, e, now) };
 }
 
-export function renderCustomerControls(ctx: Ctx, c: CustomerRecord): Record<string, unknown> {
+export function renderCustomerControls(ctx: Ctx, c: CustomerRecord, expand: string[] = []): Record<string, unknown> {
+  const out = renderControlsInner(ctx, c);
+  if (expand.includes("billing_controls.auto_topups.purchase_limit") && Array.isArray(out.auto_topups)) {
+    out.auto_topups = expandPurchaseLimits(ctx, c, out.auto_topups as Entry[]);
+  }
+  return out;
+}
+
+function renderControlsInner(ctx: Ctx, c: CustomerRecord): Record<string, unknown> {
   const now = ctx.now(c);
   const own = c.billing_controls ?? {};
   const out: Record<string, unknown> = {};

@@ -210,7 +210,7 @@ export function renderCustomer(ctx: Ctx, c: CustomerRecord, expand: string[] = [
     env: "sandbox",
     metadata: c.metadata,
     send_email_receipts: c.send_email_receipts,
-    billing_controls: renderCustomerControls(ctx, c),
+    billing_controls: renderCustomerControls(ctx, c, expand),
     subscriptions: live.filter((p) => p.kind === "subscription").map((p) => ({
       id: p.id,
       plan_id: p.plan_id,

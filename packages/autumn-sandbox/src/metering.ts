@@ -12,6 +12,7 @@ import {
 } from "./ledger.js";
 import { decide, deductUnderControls, type Behaviour } from "./enforcement.js";
 import { fireTrackWebhooks, snapshot } from "./alerts.js";
+import { evaluateTopups } from "./topups.js";
 import { nextBoundaryAfter, isInterval } from "./time.js";
 import { nextId, type CustomerRecord, type EntityRecord, type Grant, type LockRecord } from "./state.js";
 import type { StoredPlan } from "./wire.js";
@@ -158,12 +159,14 @@ export function check(ctx: Ctx, input: CheckInput): Record<string, unknown> {
     }
   }
   const balance = reportedBalance(ctx, c, feature.id, now);
+  const balances = involvedBalances(ctx, c, feature.id, now);
+  evaluateTopups(ctx, c); // check triggers an auto top-up evaluation (§1.9); this answer predates it
   return {
     allowed,
     ...base,
     balance,
     flag: null,
-    balances: involvedBalances(ctx, c, feature.id, now),
+    balances,
     ...(!allowed && input.with_preview ? { preview: paywall(ctx, c, feature.id, "usage_limit") } : {}),
   };
 }
@@ -281,7 +284,7 @@ export function track(ctx: Ctx, input: TrackInput): Record<string, unknown> {
   }
   const primary = featureIds[0] as string;
   const boolean = ctx.state.features[primary]?.type === "boolean";
-  return {
+  const out = {
     customer_id: c.id,
     ...(entityId ? { entity_id: entityId } : {}),
     ...(input.event_name ? { event_name: input.event_name } : {}),
@@ -289,6 +292,9 @@ export function track(ctx: Ctx, input: TrackInput): Record<string, unknown> {
     balance: boolean ? null : reportedBalance(ctx, c, primary, now),
     deductions: renderDeductions(ctx, c, taken),
   };
+  // Auto top-ups run after the track (§1.9); the answer shows the balance the track left.
+  if (value > 0) evaluateTopups(ctx, c);
+  return out;
 }
 
 // ── finalize ───────────────────────────────────────────────────────────────

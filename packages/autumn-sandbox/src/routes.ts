@@ -20,6 +20,7 @@ import { aggregateEvents, listEvents } from "./events.js";
 import { settle } from "./subscriptions.js";
 import { applyControls, parseControls, type ParsedControls } from "./controls.js";
 import { customerEligibility } from "./eligibility.js";
+import { evaluateTopups, setPurchaseCount } from "./topups.js";
 import type { CustomerRecord, SandboxState } from "./state.js";
 import type { StoredPlan } from "./wire.js";
 import { renderRolloverConfig, storePlanRollovers } from "./rollovers.js";
@@ -291,6 +292,10 @@ function validatedRollovers(plans: Array<Record<string, unknown>>): Record<strin
 function controlsChanged(ctx: Ctx, c: CustomerRecord, controls: ParsedControls | undefined): void {
   if (!controls) return;
   applyControls(c, controls);
+  if (controls.auto_topups) {
+    setPurchaseCount(ctx, c, controls.auto_topups);
+    evaluateTopups(ctx, c);
+  }
 }
 
 /** Sentinels for bodiless answers. */

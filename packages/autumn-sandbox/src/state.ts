@@ -127,6 +127,8 @@ export interface TopupState {
   consecutive_failures: number;
   attempts: number[];
   last_failure_at: number | null;
+  /** Last blocking-limit failure reported, so each blocking window reports once. */
+  reported?: string | null;
 }
 
 export interface EntityRecord {
