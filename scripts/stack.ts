@@ -4,6 +4,13 @@
 // production build served by vite preview). Seeds a global admin and a demo
 // owner. `pnpm dev` runs it; the Playwright journeys start it with --preview.
 //
+// State persists in one data directory (default <repo>/.data/, git-ignored;
+// DEV_DATA_DIR or --data-dir=<dir> to move it, "memory" to keep nothing):
+// the Convex host's commit log and snapshot in <dir>/convex/, the sandbox's
+// state in <dir>/autumn.json, so the two stay in step. `--reset` wipes both
+// first. The Playwright stack (--preview) keeps state in memory unless a
+// data directory is given.
+//
 // If CONVEX_DEPLOYMENT or VITE_CONVEX_URL is set, a real Convex deployment is
 // configured: this script then runs `npx convex dev --run billing/sync:syncPlans`
 // (stdin inherited, so a first run can prompt for login and project; one
@@ -16,15 +23,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync as fileExists, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AutumnSandbox, loadCatalog } from "../packages/autumn-sandbox/src/index.js";
-import { startOfflineHost } from "../packages/convex-offline-host/src/index.js";
+import { startOfflineHost, wipeHostData } from "../packages/convex-offline-host/src/index.js";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const args = new Set(process.argv.slice(2));
 const preview = args.has("--preview");
+const reset = args.has("--reset");
 const env = process.env;
+const dataArg = [...args].find((a) => a.startsWith("--data-dir="))?.slice("--data-dir=".length) ?? env.DEV_DATA_DIR;
+/** Where the stack keeps its state; null: in memory. */
+const dataDir = dataArg === "memory" || (dataArg === undefined && preview) ? null : resolve(root, dataArg ?? ".data");
 const num = (v: string | undefined, d: number): number => (v && Number.isInteger(Number(v)) ? Number(v) : d);
 
 const ports = {
@@ -42,15 +54,35 @@ const children: ChildProcess[] = [];
 const stops: Array<() => Promise<void>> = [];
 let stopping = false;
 
-async function shutdown(code = 0): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    for (const c of children) if (c.pid) try { process.kill(-c.pid, "SIGTERM"); } catch { /* already gone */ }
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  }
+async function shutdown(code = 0): Promise<void> {
+  // pnpm forwards Ctrl-C a second time: one stop, not an exit halfway through it.
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => process.exit(code), 15_000).unref();
+  for (const c of children) if (c.pid) try { process.kill(-c.pid, "SIGTERM"); } catch { /* already gone */ }
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  rmSync(childrenFile, { force: true });
   process.exit(code);
 }
+// A requested stop (Ctrl-C, SIGTERM) is a success: exit 0, so `pnpm dev` does not end in "ELIFECYCLE Command failed".
 for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, () => void shutdown(0));
+
+// The process groups of our children, so a start after a kill -9 (which leaves the detached web
+// server running) can stop them first instead of failing on a busy port.
+const childrenFile = resolve(root, `node_modules/.cache/stack-children-${ports.web}.json`);
+function stopOrphans(): void {
+  if (!existsSync(childrenFile)) return;
+  const { pid, groups } = JSON.parse(readFileSync(childrenFile, "utf8")) as { pid: number; groups: number[] };
+  let alive = true;
+  try { process.kill(pid, 0); } catch { alive = false; }
+  if (alive && pid !== process.pid) return; // another stack is running; its ports will say so
+  for (const g of groups) try { process.kill(-g, "SIGTERM"); console.log(`stopped process group ${g} left by a stack that was killed (pid ${pid})`); } catch { /* gone */ }
+  rmSync(childrenFile, { force: true });
+}
+function recordChildren(): void {
+  mkdirSync(dirname(childrenFile), { recursive: true });
+  writeFileSync(childrenFile, JSON.stringify({ pid: process.pid, groups: children.map((c) => c.pid).filter(Boolean) }));
+}
 
 function run(cmd: string, cmdArgs: string[], extraEnv: Record<string, string>, label: string): ChildProcess {
   const child = spawn(cmd, cmdArgs, { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -59,6 +91,7 @@ function run(cmd: string, cmdArgs: string[], extraEnv: Record<string, string>, l
   child.stderr?.on("data", (c: Buffer) => console.error(prefix(c)));
   child.on("exit", (code) => { if (!stopping) { console.error(`[${label}] exited (${code}); stopping everything`); void shutdown(code ?? 1); } });
   children.push(child);
+  recordChildren();
   return child;
 }
 
@@ -131,7 +164,24 @@ async function realConvex(): Promise<void> {
   The deployment also needs SITE_URL=${webUrl} and BETTER_AUTH_SECRET (README "Deploy to production").`);
 }
 
+/** `--reset`: wipe the host's and the sandbox's state (asks nothing; says what it wiped). */
+function wipe(dir: string): void {
+  const wiped = wipeHostData(resolve(dir, "convex"));
+  for (const f of ["autumn.json"].map((n) => resolve(dir, n))) {
+    if (existsSync(f)) { wiped.push(`${f} (${statSync(f).size} bytes)`); rmSync(f); }
+  }
+  console.log(wiped.length ? `--reset: wiped ${wiped.join(", ")}` : `--reset: nothing to wipe in ${dir}`);
+}
+
+/** The box around the banner, with side borders, sized to its longest line. */
+function box(lines: string[]): string {
+  const width = Math.max(...lines.map((l) => [...l].length));
+  const pad = (l: string) => `│  ${l}${" ".repeat(width - [...l].length)}  │`;
+  return [`┌${"─".repeat(width + 4)}┐`, ...lines.map(pad), `└${"─".repeat(width + 4)}┘`].join("\n");
+}
+
 async function offline(): Promise<void> {
+  if (reset && dataDir) wipe(dataDir);
   const webhookSecret = env.AUTUMN_WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString("base64")}`;
   const useSandbox = !env.AUTUMN_SECRET_KEY || env.AUTUMN_SECRET_KEY.startsWith("am_sk_test_local");
 
@@ -140,10 +190,14 @@ async function offline(): Promise<void> {
   if (useSandbox) {
     sandbox = new AutumnSandbox({
       port: ports.sandbox,
-      dataFile: null, // the Convex side is in memory too; keep both in step
+      dataFile: dataDir ? resolve(dataDir, "autumn.json") : null, // beside the Convex host's state: the two stay in step
       seed: await loadCatalog(resolve(root, env.AUTUMN_CONFIG ?? "autumn.config.ts")),
       settlementDelayMs: num(env.AUTUMN_SANDBOX_SETTLEMENT_DELAY_MS, 2000),
     });
+    // Write every change before its response goes out (the store debounces by default): a kill -9 then
+    // loses nothing the Convex side already saw.
+    const store = sandbox.store;
+    store.changed = () => store.flush();
     sandboxUrl = await sandbox.listen();
     stops.push(() => (sandbox as AutumnSandbox).close());
   }
@@ -151,6 +205,7 @@ async function offline(): Promise<void> {
   const host = await startOfflineHost({
     convexDir: resolve(root, "convex"),
     port: ports.convex,
+    dataDir: dataDir ? resolve(dataDir, "convex") : null,
     env: {
       SITE_URL: webUrl,
       BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET ?? "offline-dev-secret-offline-dev-secret-0000",
@@ -168,25 +223,28 @@ async function offline(): Promise<void> {
 
   const { makeFunctionReference } = await import("convex/server");
   await host.t.action(makeFunctionReference<"action">("billing/sync:syncPlans"), {});
-  await seed(host.siteUrl, (email) => host.t.mutation(makeFunctionReference<"mutation">("admins:promote"), { email }));
+  const kept = host.persistence.loaded?.documents ?? 0;
+  if (kept === 0) await seed(host.siteUrl, (email) => host.t.mutation(makeFunctionReference<"mutation">("admins:promote"), { email }));
 
   const webEnv = { VITE_CONVEX_URL: host.url, CONVEX_SITE_URL: host.siteUrl, WEB_PORT: String(ports.web) };
   if (preview) await buildWeb(webEnv); // a production build, served as users get it
   run("pnpm", ["--filter", "@billing/web", ...(preview ? ["preview", "--outDir", previewOutDir] : ["dev"])], webEnv, "web");
   await waitFor(webUrl);
 
-  console.log(`
-┌──────────────────────────────────────────────────────────────────────┐
-  App:        ${webUrl}
-  Sign in:    ${DEMO.owner.email} / ${DEMO.owner.password}  (owner of "${DEMO.owner.org}")
-  Admin:      ${DEMO.admin.email} / ${DEMO.admin.password}  (global admin)
-  Convex:     ${host.url}  — OFFLINE DEVELOPMENT HOST, in memory, not a deployment
-  Autumn:     ${sandboxUrl ? `${sandboxUrl}  — local sandbox (test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 declines)` : "real Autumn (AUTUMN_SECRET_KEY)"}
-  Ctrl-C stops everything.
-└──────────────────────────────────────────────────────────────────────┘`);
+  console.log(`\n${box([
+    `App:        ${webUrl}`,
+    `Sign in:    ${DEMO.owner.email} / ${DEMO.owner.password}  (owner of "${DEMO.owner.org}")`,
+    `Admin:      ${DEMO.admin.email} / ${DEMO.admin.password}  (global admin)`,
+    `Convex:     ${host.url}  — OFFLINE DEVELOPMENT HOST, not a deployment`,
+    `Autumn:     ${sandboxUrl ? `${sandboxUrl}  — local sandbox` : "real Autumn (AUTUMN_SECRET_KEY)"}`,
+    ...(sandboxUrl ? ["            test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 declines"] : []),
+    `Data:       ${dataDir ? `${dataDir}  (${kept ? `kept: ${kept} documents` : "new"}; \`pnpm dev --reset\` wipes it)` : "in memory: discarded on stop"}`,
+    "Ctrl-C stops everything.",
+  ])}`);
 }
 
 try {
+  stopOrphans();
   if (env.CONVEX_DEPLOYMENT || env.VITE_CONVEX_URL) await realConvex();
   else await offline();
 } catch (err) {
