@@ -1,6 +1,6 @@
 // Scheduled jobs. Convex runs these in the deployment; convex-test does not
 // (tests assert the entries and call the targets directly).
-import { cronJobs } from "convex/server";
+import { cronJobs, makeFunctionReference } from "convex/server";
 import { internal } from "./_generated/api";
 
 const crons = cronJobs();
@@ -12,6 +12,9 @@ crons.daily("billing reconcile", { hourUTC: 3, minuteUTC: 0 }, internal.billing.
 // Keep the plan/feature cache in step with Autumn's catalog (Autumn sends no
 // catalog webhooks; see billing/catalogFill.ts for the lazy fill).
 crons.hourly("billing catalog sync", { minuteUTC: 5 }, internal.billing.sync.syncPlans, {});
+
+// Retention: usage ledger, plan-change history, sync and reconcile runs (billing/retention.ts).
+crons.daily("billing retention prune", { hourUTC: 3, minuteUTC: 45 }, makeFunctionReference<"mutation">("billing/retention:prune"), {});
 
 // Forget webhook event ids past the retention (bounded batches).
 crons.daily("billing webhook ledger prune", { hourUTC: 3, minuteUTC: 30 }, internal.billing.webhook.pruneEvents, {});
