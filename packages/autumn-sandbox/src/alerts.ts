@@ -7,7 +7,7 @@
 
 import type { Ctx } from "./context.js";
 import { customerAlertsFor } from "./controls.js";
-import { decideOn, type Decision } from "./enforcement.js";
+import { decideOn, limitsOn, type Decision } from "./enforcement.js";
 import { grantsInOrder, renderBalance, type Taken } from "./ledger.js";
 import type { CustomerRecord, EntityRecord } from "./state.js";
 
@@ -68,8 +68,13 @@ export function fireTrackWebhooks(ctx: Ctx, c: CustomerRecord, entity: EntityRec
     const now2 = snapOne(ctx, c, entity, f, properties, now);
     if (!old || !now2) continue;
     if (old.decision.allowed && !now2.decision.allowed) {
+      // A filtered usage limit that blocks also names its filter (checkLimitReached.ts).
+      const blockedFilter = now2.decision.limitType === "usage_limit" && properties
+        ? limitsOn(ctx, c, entity, f, properties, now).find((l) => l.entry.filter && l.headroom <= 0)?.entry.filter
+        : undefined;
       ctx.emit({ type: "balances.limit_reached", data: {
         customer_id: c.id, feature_id: f, limit_type: now2.decision.limitType ?? "included", ...(entity ? { entity_id: entity.id } : {}),
+        ...(blockedFilter ? { filter: blockedFilter } : {}),
       } });
     }
     const emitAlert = (a: Entry, entityId?: string): void => {

@@ -279,6 +279,35 @@ describe("plan defaults and entities", () => {
     expect((await limitsOf(id)).usage_limits).toEqual([{ feature_id: "standard_messages", enabled: false, limit: 4, interval: "day", source: "customer" }]);
   });
 
+  it("among several plans the most restrictive default wins; attach customize.billing_controls overrides the plan for that customer", async () => {
+    for (const [planId, limit, interval] of [["cap_a", 40, "month"], ["cap_b", 2, "day"]] as const) {
+      await t.rpc("plans.create", {
+        plan_id: planId, name: planId, add_on: true, items: [{ feature_id: "standard_messages", included: 10, reset: { interval: "month" } }],
+        billing_controls: { usage_limits: [{ feature_id: "standard_messages", limit, interval }], overage_allowed: [{ feature_id: "standard_messages", enabled: planId === "cap_a" }] },
+      });
+    }
+    const id = await customer("restrict");
+    await grant(id, "cap_a");
+    await grant(id, "cap_b");
+    const bc = await limitsOf(id);
+    // 40/month ≈ 1.33/day beats 2/day; overage_allowed false beats true.
+    expect(bc.usage_limits).toEqual([{ feature_id: "standard_messages", enabled: true, limit: 40, interval: "month", usage: 0, source: "plan" }]);
+    expect(bc.overage_allowed).toEqual([{ feature_id: "standard_messages", enabled: false, source: "plan" }]);
+
+    const id2 = await customer("customize");
+    const r = await t.rpc("billing.attach", { customer_id: id2, plan_id: "cap_b", no_billing_changes: true,
+      customize: { billing_controls: { usage_limits: [{ feature_id: "standard_messages", limit: 7, interval: "day" }] } } });
+    expect(r.status).toBe(200);
+    expect((await limitsOf(id2)).usage_limits).toEqual([{ feature_id: "standard_messages", enabled: true, limit: 7, interval: "day", usage: 0, source: "plan" }]);
+  });
+
+  it("a blocking filtered limit names its filter in balances.limit_reached", async () => {
+    const id = await customer("filterhook");
+    await controls(id, { usage_limits: [{ feature_id: "standard_messages", limit: 1, interval: "day", filter: { properties: { key: "k1" } } }] });
+    await t.autumn.track({ customerId: id, featureId: "standard_messages", value: 1, properties: { key: "k1" } });
+    expect(eventsFor(id, "balances.limit_reached")).toEqual([{ customer_id: id, feature_id: "standard_messages", limit_type: "usage_limit", filter: { properties: { key: "k1" } } }]);
+  });
+
   it("entity controls: own window, auto_topups dropped, update without customer_id works, create on a consumable is 400", async () => {
     const id = await customer("ent");
     await t.autumn.entities.create({ customerId: id, entityId: "e1", featureId: "seats" });

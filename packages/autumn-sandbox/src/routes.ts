@@ -231,7 +231,23 @@ export const ROUTES: Record<string, Handler> = {
   }).loose(), b)),
 
   // ── billing ──
-  "billing.attach": (ctx, b) => { const i = parse(attachInput, b); noEntities(i); return attach(ctx, i as AttachInput); },
+  "billing.attach": (ctx, b) => {
+    const i = parse(attachInput, b);
+    noEntities(i);
+    // customize.billing_controls: this customer's copy of the plan carries its own defaults (§1.1).
+    const custom = parseControls((i.customize as { billing_controls?: unknown } | null | undefined)?.billing_controls);
+    const before = new Set(ctx.state.customers[i.customer_id]?.products.map((p) => p.id) ?? []);
+    const out = attach(ctx, i as AttachInput);
+    if (custom) {
+      const cp = ctx.state.customers[i.customer_id]?.products.find((p) => !before.has(p.id) && p.plan_id === i.plan_id);
+      if (cp) {
+        const holder = { billing_controls: { ...(ctx.state.plan_controls?.[cp.plan_id] ?? {}) } };
+        applyControls(holder, custom);
+        cp.billing_controls = holder.billing_controls;
+      }
+    }
+    return out;
+  },
   "billing.preview_attach": (ctx, b) => { const i = parse(attachInput, b); noEntities(i); return previewAttach(ctx, i as AttachInput); },
   "billing.update": (ctx, b) => update(ctx, parse(updateInput, b) as UpdateInput),
   "billing.preview_update": (ctx, b) => previewUpdate(ctx, parse(updateInput, b) as UpdateInput),
