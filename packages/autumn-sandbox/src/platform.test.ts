@@ -389,6 +389,22 @@ describe("faults", () => {
     expect((await impatient.customers.get({ customerId: id })).id).toBe(id);
   });
 
+  it("a latency fault the client gives up on is still carried out server-side (a lock is created and holds the units)", async () => {
+    const id = await freshCustomer();
+    const impatient = new Autumn({ secretKey: TEST_KEY, serverURL: t.url, failOpen: false, timeoutMs: 100 });
+    await t.control("/sandbox/faults", { route: "balances.check", mode: "latency", latency_ms: 300, count: 1 });
+    const lock = { lockId: `late_${id}`, enabled: true, expiresAt: Date.now() + 60_000 };
+    expect(await thrown(impatient.check({ customerId: id, featureId: "standard_messages", requiredBalance: 3, lock }))).toBeInstanceOf(RequestTimeoutError);
+    // No real server notices that its client went away: the check completes and the lock holds 3 units.
+    const remaining = async () => (await t.autumn.customers.get({ customerId: id })).balances.standard_messages?.remaining;
+    const until = Date.now() + 3_000;
+    while ((await remaining()) !== 47 && Date.now() < until) await new Promise((r) => setImmediate(r));
+    expect(await remaining()).toBe(47);
+    // The lock is there to be released by its id, and the units come back.
+    await t.autumn.balances.finalize({ lockId: lock.lockId, action: "release" });
+    expect(await remaining()).toBe(50);
+  });
+
   it("route-specific faults leave other routes alone; '*' hits every route; DELETE clears", async () => {
     const id = await freshCustomer();
     await t.control("/sandbox/faults", { route: "balances.check", mode: "error", status: 500 });

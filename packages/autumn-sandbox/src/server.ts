@@ -200,17 +200,21 @@ export class AutumnSandbox {
       req.socket.destroy();
       return;
     }
+    // The body is read before any injected latency: a client that gives up
+    // while the server is slow does not stop the request. Like a real server,
+    // the sandbox then carries it out anyway (a lock is created, a track
+    // counted) and only the answer goes nowhere.
+    let body: Record<string, unknown> | null;
+    try {
+      body = await readJson(req);
+    } catch {
+      body = null;
+    }
     if (fault && fault.latency_ms > 0) await sleep(fault.latency_ms);
     if (fault && (fault.mode === "error" || fault.mode === "rate_limit")) {
       return this.faultResponse(res, fault.mode, fault.status, fault.retry_after_s);
     }
-
-    let body: Record<string, unknown>;
-    try {
-      body = await readJson(req);
-    } catch {
-      return send(res, 400, { message: "Request body is not valid JSON", code: "invalid_inputs", env: "sandbox" });
-    }
+    if (body === null) return send(res, 400, { message: "Request body is not valid JSON", code: "invalid_inputs", env: "sandbox" });
     const idemKey = idempotencyKey(req, route, body);
     const { state } = this.store;
     if (idemKey) {
@@ -410,6 +414,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
+  // The client may have gone (it timed out during a latency fault): the work is done, the answer goes nowhere.
+  if (res.destroyed || res.writableEnded) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
 }
