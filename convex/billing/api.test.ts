@@ -258,7 +258,7 @@ describe("getFeatureUsage (live from Autumn)", () => {
     expect(usage.map((u) => [u.featureId, u.granted, u.usage])).toEqual([["seats", 2, 0], ["standard_messages", 50, 0]]);
     const billing = await billingOf(orgId);
     expect(billing).toMatchObject({ provisioned: true, plan: { planId: "free", status: "active" } });
-    expect(await b.autumn.autumn.customers.get({ customerId: orgId })).toMatchObject({ name: "Olga Owner", email: "olga@example.com" });
+    expect(await b.autumn.autumn.customers.get({ customerId: orgId })).toMatchObject({ name: "Lazy Co", email: "olga@example.com" }); // the organization, with its owner's email
     // ensureBilling on an org that already has billing is a harmless re-sync.
     expect(await b.as(owner, orgId).action(api.billing.api.ensureBilling, {})).toEqual({ ok: true, error: null });
   });

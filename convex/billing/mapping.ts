@@ -203,10 +203,15 @@ export function historyBetween(prev: CustomerRow | null, next: CustomerRow, now:
   const after = new Map(next.subscriptions.map((s) => [s.subscriptionId, s]));
   // A downgrade sets canceled_at on the current plan and adds the target as
   // "scheduled": that is one event, a scheduled switch, not a cancellation.
-  const switchScheduled = next.subscriptions.some((s) => s.status === "scheduled" && !s.addOn && !before.has(s.subscriptionId));
+  // The default plan Autumn schedules to take over a plan canceled at the end of the cycle is
+  // the cancellation itself ("canceled"), not a switch the owner chose.
+  const canceling = next.subscriptions.some((m) => m.status === "active" && !m.addOn && m.canceledAt !== null);
+  const isFallback = (s: CustomerRow["subscriptions"][number]): boolean => s.status === "scheduled" && s.autoEnable && canceling;
+  const switchScheduled = next.subscriptions.some((s) => s.status === "scheduled" && !s.addOn && !before.has(s.subscriptionId) && !isFallback(s));
   for (const s of next.subscriptions) {
     const old = before.get(s.subscriptionId);
     if (!old) {
+      if (isFallback(s)) continue;
       push(s.planId, s.planName, s.status === "scheduled" ? "scheduled" : s.trialEndsAt !== null && s.trialEndsAt > now ? "trial_started" : "activated");
       continue;
     }

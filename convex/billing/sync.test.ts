@@ -238,7 +238,7 @@ describe("syncCustomer", () => {
   it("writes the snapshot and a history entry for every plan change, idempotently", async () => {
     const first = await customerDoc(orgId);
     expect(first).toMatchObject({
-      organizationId: orgId, customerId: orgId, name: "Hana History", email: "hana@example.com", lastSyncError: null,
+      organizationId: orgId, customerId: orgId, name: "History Co", email: "hana@example.com", lastSyncError: null,
       subscriptions: [expect.objectContaining({ planId: "free", planName: "Free", status: "active" })],
     });
     expect(first?.balances.map((x) => x.featureId)).toEqual(["seats", "standard_messages"]);
