@@ -21,6 +21,7 @@ import type * as billing_api from "../billing/api.js";
 import type * as billing_autumn from "../billing/autumn.js";
 import type * as billing_cache from "../billing/cache.js";
 import type * as billing_catalog from "../billing/catalog.js";
+import type * as billing_controls from "../billing/controls.js";
 import type * as billing_currency from "../billing/currency.js";
 import type * as billing_eligibility from "../billing/eligibility.js";
 import type * as billing_entitlements from "../billing/entitlements.js";
@@ -61,6 +62,7 @@ declare const fullApi: ApiFromModules<{
   "billing/autumn": typeof billing_autumn;
   "billing/cache": typeof billing_cache;
   "billing/catalog": typeof billing_catalog;
+  "billing/controls": typeof billing_controls;
   "billing/currency": typeof billing_currency;
   "billing/eligibility": typeof billing_eligibility;
   "billing/entitlements": typeof billing_entitlements;
