@@ -15,7 +15,7 @@ import { billingError } from "./errors";
 type Ctx = QueryCtx | MutationCtx | ActionCtx;
 type UpdateOneArgs = FunctionArgs<typeof components.betterAuth.adapter.updateOne>;
 type PackagedModel = "user" | "session";
-type Where = { field: string; value: string | number | boolean | null; operator?: "eq" | "starts_with"; connector?: "AND" | "OR" };
+type Where = { field: string; value: string | number | boolean | null; operator?: "eq" | "starts_with" | "gte" | "lt"; connector?: "AND" | "OR" };
 
 export interface UserDoc { _id: string; name: string; email: string; emailVerified?: boolean; role?: string | null }
 export interface MemberDoc { _id: string; organizationId: string; userId: string; role: string }
@@ -78,7 +78,13 @@ export async function requireOrganizationId(ctx: Ctx, organizationId: string): P
   return organizationId;
 }
 
-/** Organizations newest first, one page at a time (never a full scan). */
+/**
+ * Organizations, one page at a time (never a full scan): newest first, or,
+ * with `namePrefix`, the names in [prefix, prefix + U+FFFF) in name order —
+ * a range on the component's `name` index, so every page is full at any
+ * number of organizations (a starts_with filter would read 200 rows and
+ * return whatever matched among them).
+ */
 export async function listOrganizations(
   ctx: QueryCtx,
   opts: { numItems: number; cursor: string | null; namePrefix?: string },
@@ -86,8 +92,15 @@ export async function listOrganizations(
   const result = await ctx.runQuery(components.betterAuth.adapter.findMany, {
     model: "organization" as PackagedModel,
     paginationOpts: { numItems: opts.numItems, cursor: opts.cursor },
-    sortBy: { field: "createdAt", direction: "desc" },
-    ...(opts.namePrefix ? { where: [{ field: "name", operator: "starts_with" as const, value: opts.namePrefix }] } : {}),
+    ...(opts.namePrefix
+      ? {
+        sortBy: { field: "name", direction: "asc" as const },
+        where: [
+          { field: "name", operator: "gte" as const, value: opts.namePrefix },
+          { field: "name", operator: "lt" as const, value: `${opts.namePrefix}\uffff`, connector: "AND" as const },
+        ],
+      }
+      : { sortBy: { field: "createdAt", direction: "desc" as const } }),
   });
   return result as unknown as PaginationResult<OrganizationDoc>;
 }
