@@ -1,13 +1,15 @@
 // What a plan card offers, by comparing the plan with the org's current
-// plan: Current, Upgrade (a higher tier), Downgrade (a lower one), Start
-// trial (a higher tier with a free trial, from a free plan), Buy (add-ons).
+// plan: Current (Keep this plan while it is canceling or a downgrade is
+// scheduled), Upgrade (a higher tier), Downgrade (a lower one), Start trial
+// (when Autumn would start one), Buy (add-ons).
 // Tiers follow the catalog's sortKey (free first, then by monthly price).
 import type { Plan, PlanEligibility, PlanItem, PlanStatus } from "./types";
 
-export type PlanCardAction = "current" | "upgrade" | "downgrade" | "trial" | "subscribe" | "buy" | "scheduled";
+export type PlanCardAction = "current" | "keep" | "upgrade" | "downgrade" | "trial" | "subscribe" | "buy" | "scheduled";
 
 export const PLAN_ACTION_LABELS: Readonly<Record<PlanCardAction, string>> = {
   current: "Current plan",
+  keep: "Keep this plan",
   upgrade: "Upgrade",
   downgrade: "Downgrade",
   trial: "Start trial",
@@ -48,7 +50,8 @@ export function trialOffered(plan: Plan, current: CurrentPlanInfo): boolean {
 /** The action a card for `plan` offers, given the current plan. */
 export function planActionFor(plan: Plan, current: CurrentPlanInfo): PlanCardAction {
   if (plan.addOn) return "buy";
-  if (current.planId === plan.planId) return "current";
+  // The current plan while it is canceling or a downgrade is scheduled: keeping it is an uncancel.
+  if (current.planId === plan.planId) return current.status === "canceling" || current.scheduledPlanId ? "keep" : "current";
   if (current.scheduledPlanId === plan.planId) return "scheduled";
   const currentPlan = current.plan ?? null;
   const trialEligible = trialOffered(plan, current);

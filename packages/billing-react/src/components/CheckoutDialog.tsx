@@ -47,7 +47,7 @@ const TITLES: Record<CheckoutAction, (name: string) => string> = {
   downgrade: (n) => `Switch to ${n}`,
   trial: (n) => `Start your ${n} trial`,
   add_on: (n) => `Buy ${n}`,
-  keep_current: (n) => n,
+  keep_current: (n) => `Keep ${n}`,
 };
 
 export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navigate, onDone, currency: currencyProp, expected }: CheckoutDialogProps) {
@@ -57,6 +57,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
   const { describe } = useBillingErrors();
   const previewCheckout = useAction(api.previewCheckout);
   const checkout = useAction(api.checkout);
+  const uncancel = useAction(api.uncancelSubscription);
   const purchaseAddOn = useAction(api.purchaseAddOn);
   const [phase, setPhase] = useState<Phase>({ kind: "previewing" });
   const [attempt, setAttempt] = useState(0);
@@ -78,6 +79,14 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
     const returnTo = successUrl ?? `${successPath}?planId=${encodeURIComponent(planId)}`;
     const buyAddOn = addOn ?? preview.action === "add_on";
     try {
+      if (preview.action === "keep_current") {
+        // Keeping the current plan is an uncancel of it (drops a scheduled downgrade too), never a purchase.
+        await uncancel({ planId });
+        const kept = { status: "uncanceled" as const };
+        setPhase({ kind: "done", preview, result: kept });
+        onDone?.(kept);
+        return;
+      }
       const result = await (buyAddOn ? purchaseAddOn : checkout)({ planId, successUrl: returnTo, currency });
       if (result.status === "redirect") {
         setPhase({ kind: "redirecting", preview });
@@ -89,7 +98,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
     } catch (err) {
       setPhase({ kind: "failed", preview, error: describe(err) });
     }
-  }, [addOn, checkout, currency, describe, navigate, onDone, planId, purchaseAddOn, redirect, successPath, successUrl]);
+  }, [addOn, checkout, currency, describe, navigate, onDone, planId, purchaseAddOn, redirect, successPath, successUrl, uncancel]);
 
   const preview = phase.kind === "previewing" ? null : phase.preview;
   const title = preview ? TITLES[preview.action](preview.planName) : "Checkout";
@@ -99,7 +108,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
     if (phase.kind === "done") {
       return <button type="button" className="billing-button billing-button--primary" onClick={onClose}>Done</button>;
     }
-    const canConfirm = preview !== null && preview.action !== "keep_current" && phase.kind !== "redirecting";
+    const canConfirm = preview !== null && phase.kind !== "redirecting";
     const retryPreview = phase.kind === "failed" && phase.preview === null;
     return (
       <>
@@ -114,7 +123,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
             aria-busy={phase.kind === "confirming"}
             onClick={() => { void confirm(preview); }}
           >
-            {phase.kind === "confirming" ? "Confirming…" : preview.requiresRedirect ? "Continue to payment" : "Confirm"}
+            {phase.kind === "confirming" ? "Confirming…" : preview.action === "keep_current" ? `Keep ${preview.planName}` : preview.requiresRedirect ? "Continue to payment" : "Confirm"}
           </button>
         ) : null}
       </>
@@ -143,7 +152,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
 
 function PreviewDetails({ preview, locale }: { preview: CheckoutPreview; locale: string | undefined }) {
   const money = (amount: number) => formatMoney(amount, preview.currency);
-  if (preview.action === "keep_current") return <p>You're already on {preview.planName}.</p>;
+  if (preview.action === "keep_current") return <p>{preview.planName} continues as it is: the pending cancellation or plan change is dropped. Nothing is charged.</p>;
   return (
     <>
       <table className="billing-checkout__lines">

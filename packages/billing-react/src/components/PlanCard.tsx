@@ -22,7 +22,7 @@ export interface PlanCardProps {
 export function PlanCard({ plan, current, currency, canManage = false, onSelect }: PlanCardProps) {
   const { locale } = useBillingContext();
   const action = planActionFor(plan, current);
-  const isCurrent = action === "current";
+  const isCurrent = action === "current" || action === "keep";
   const headingId = `billing-plan-${plan.planId}`;
   // The trial is announced only when buying would start one: a card never says "free trial"
   // and then charges (Autumn's eligibility decides; see planActions.trialOffered).
@@ -52,7 +52,7 @@ export function PlanCard({ plan, current, currency, canManage = false, onSelect 
         {canManage && onSelect && action !== "current" && action !== "scheduled" ? (
           <button
             type="button"
-            className={`billing-button${action === "downgrade" ? "" : " billing-button--primary"}`}
+            className={`billing-button${action === "downgrade" || action === "keep" ? "" : " billing-button--primary"}`}
             onClick={() => onSelect(plan, action)}
             aria-describedby={headingId}
           >
