@@ -213,7 +213,8 @@ export const applyBatch = internalMutation({
         continue;
       }
       // customers.list cannot expand invoices: keep the cached ones.
-      const written = await upsertCustomerRow(ctx, { ...row, invoices: existing.invoices }, existing);
+      // No reset-refresh scheduling here: each batch stays within WRITE_BATCH documents (resetRefresh.ts).
+      const written = await upsertCustomerRow(ctx, { ...row, invoices: existing.invoices }, existing, { scheduleRefresh: false });
       if (written) refreshed += 1;
       else older += 1;
     }

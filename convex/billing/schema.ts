@@ -321,6 +321,9 @@ export const billingTables = {
     .index("by_lockId", ["lockId"])
     .index("by_state_expiresAt", ["state", "expiresAt"]),
   billingUsageDays: defineTable(usageDayFields).index("by_organizationId_featureId_day", ["organizationId", "featureId", "day"]),
+  /** One scheduled re-sync per org at its next reset moment (resetRefresh.ts). */
+  billingResetRefresh: defineTable({ organizationId: v.string(), at: v.number(), jobId: v.id("_scheduled_functions") })
+    .index("by_organizationId", ["organizationId"]),
   billingWebhookEvents: defineTable(webhookEventFields)
     .index("by_eventId", ["eventId"])
     .index("by_receivedAt", ["receivedAt"])

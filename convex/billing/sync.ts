@@ -9,6 +9,7 @@ import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
+import { scheduleResetRefresh } from "./resetRefresh";
 import { withCachedFields } from "./currency";
 import { fetchEligibility } from "./eligibility";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
@@ -232,7 +233,9 @@ export const applyCustomerSync = internalMutation({
  * read by the caller) plus the history diff. Shared by applyCustomerSync and
  * the daily reconcile's batches. Returns false when the snapshot is older.
  */
-export async function upsertCustomerRow(ctx: MutationCtx, row: CustomerRow, existing: Doc<"billingCustomers"> | null): Promise<boolean> {
+export async function upsertCustomerRow(
+  ctx: MutationCtx, row: CustomerRow, existing: Doc<"billingCustomers"> | null, opts: { scheduleRefresh?: boolean } = {},
+): Promise<boolean> {
   // An older fetch finishing late must not overwrite a newer snapshot.
   if (existing && existing.syncedAt > row.syncedAt) return false;
   const { _id, _creationTime, ...prev } = existing ?? { _id: null, _creationTime: 0 };
@@ -243,6 +246,8 @@ export async function upsertCustomerRow(ctx: MutationCtx, row: CustomerRow, exis
   const merged = withCachedFields(row, existing ? (prev as CustomerRow) : null);
   if (existing) await ctx.db.replace(existing._id, merged);
   else await ctx.db.insert("billingCustomers", merged);
+  // Live queries do not re-run as time passes: re-sync at the next reset moment (resetRefresh.ts).
+  if (opts.scheduleRefresh !== false) await scheduleResetRefresh(ctx, row);
   return true;
 }
 
