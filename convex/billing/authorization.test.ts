@@ -290,7 +290,7 @@ const MATRIX: Row[] = [
   {
     module: "migration", name: "adminImportCustomers", kind: "action", ref: api.billing.migration.adminImportCustomers,
     args: (f) => ({ entries: [{ organizationId: f.orgA, planId: "free" }] }), expected: ADMIN_ONLY,
-    check: (r, _caller, f) => expect(r).toEqual([{ organizationId: f.orgA, planId: "free", status: "already_on_plan", error: null }]),
+    check: (r, _caller, f) => expect(r).toEqual([{ organizationId: f.orgA, planId: "free", status: "already_on_plan", error: null, reason: null }]),
   },
 ];
 
