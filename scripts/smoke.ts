@@ -40,7 +40,8 @@ async function target(): Promise<Target> {
     return { label: `real Autumn (${config.serverURL ?? "https://api.useautumn.com"}, test mode)`, config, stop: async () => {} };
   }
   if (sandboxUrl) {
-    const config = autumnConfig(env);
+    // The module needs an explicit key (AUTUMN_NOT_CONFIGURED otherwise); the sandbox's default one unless given.
+    const config = autumnConfig({ ...env, AUTUMN_SECRET_KEY: key ?? "am_sk_test_local" });
     return { label: `the sandbox at ${sandboxUrl}`, config, stop: async () => {} };
   }
   const sandbox = new AutumnSandbox({ port: 0, dataFile: null, settlementDelayMs: 0, keys: ["am_sk_test_smoke"], seed: await loadCatalog(resolve(ROOT, "autumn.config.ts")) });
