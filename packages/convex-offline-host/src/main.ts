@@ -43,6 +43,8 @@ const host = await startOfflineHost({
   env: {
     SITE_URL: env.SITE_URL ?? "http://127.0.0.1:5173",
     BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET ?? DEV_SECRET,
+    // The billing module refuses a missing Autumn configuration; this dev host says explicitly: the local sandbox.
+    ...(env.AUTUMN_SECRET_KEY || env.AUTUMN_SANDBOX_URL ? {} : { AUTUMN_SANDBOX_URL: "http://127.0.0.1:3210", AUTUMN_SECRET_KEY: "am_sk_test_local" }),
   },
 });
 
@@ -50,7 +52,7 @@ console.log("");
 console.log(`Convex offline host ready: ${host.url}`);
 console.log(`  web app:   VITE_CONVEX_URL=${host.url} CONVEX_SITE_URL=${host.siteUrl}`);
 console.log(`  SITE_URL:  ${process.env.SITE_URL ?? ""}`);
-console.log(`  Autumn:    ${process.env.AUTUMN_SANDBOX_URL ? `sandbox ${process.env.AUTUMN_SANDBOX_URL}` : process.env.AUTUMN_SECRET_KEY ? "AUTUMN_SECRET_KEY set" : "default sandbox URL (start it with `pnpm sandbox`)"}`);
+console.log(`  Autumn:    ${process.env.AUTUMN_SANDBOX_URL ? `sandbox ${process.env.AUTUMN_SANDBOX_URL}` : process.env.AUTUMN_SECRET_KEY ? "AUTUMN_SECRET_KEY set" : "not configured"}`);
 console.log(`  State:     ${dataDir ?? "in memory (discarded on stop)"}`);
 console.log("  Ctrl-C to stop.");
 
