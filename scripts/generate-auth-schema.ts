@@ -24,6 +24,16 @@ const code = generated.code.replace(
   memberIndex,
   `${memberIndex}\n    .index("organizationId_userId", ["organizationId","userId"])\n    .index("organizationId_role", ["organizationId","role"])`,
 );
+// better-auth's organization plugin looks invitations up by (email, organizationId, status) when a
+// member joins and by (organizationId, status) when listing an org's pending ones; without these the
+// adapter scans and warns "Querying without an index on table invitation".
+const invitationIndex = '.index("inviterId", ["inviterId"]),\n  jwks:';
+const inviteCode = code.includes(invitationIndex) ? code : null;
+if (!inviteCode) throw new Error("invitation table layout changed; update the extra indexes");
+const withInvitations = inviteCode.replace(
+  invitationIndex,
+  `.index("inviterId", ["inviterId"])\n    .index("email_organizationId_status", ["email","organizationId","status"])\n    .index("organizationId_status", ["organizationId","status"]),\n  jwks:`,
+);
 const target = resolve(root, "convex/betterAuth/schema.ts");
-writeFileSync(target, code);
+writeFileSync(target, withInvitations);
 console.log(`wrote ${target} (${Object.keys(tables).join(", ")})`);

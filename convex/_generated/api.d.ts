@@ -31,6 +31,7 @@ import type * as billing_mapping from "../billing/mapping.js";
 import type * as billing_metering from "../billing/metering.js";
 import type * as billing_migration from "../billing/migration.js";
 import type * as billing_orgDirectory from "../billing/orgDirectory.js";
+import type * as billing_ownership from "../billing/ownership.js";
 import type * as billing_provisioning from "../billing/provisioning.js";
 import type * as billing_purchase from "../billing/purchase.js";
 import type * as billing_reconcile from "../billing/reconcile.js";
@@ -72,6 +73,7 @@ declare const fullApi: ApiFromModules<{
   "billing/metering": typeof billing_metering;
   "billing/migration": typeof billing_migration;
   "billing/orgDirectory": typeof billing_orgDirectory;
+  "billing/ownership": typeof billing_ownership;
   "billing/provisioning": typeof billing_provisioning;
   "billing/purchase": typeof billing_purchase;
   "billing/reconcile": typeof billing_reconcile;

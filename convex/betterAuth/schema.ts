@@ -104,7 +104,9 @@ export const tables = {
     .index("email", ["email"])
     .index("role", ["role"])
     .index("status", ["status"])
-    .index("inviterId", ["inviterId"]),
+    .index("inviterId", ["inviterId"])
+    .index("email_organizationId_status", ["email","organizationId","status"])
+    .index("organizationId_status", ["organizationId","status"]),
   jwks: defineTable({
     publicKey: v.string(),
     privateKey: v.string(),

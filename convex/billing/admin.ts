@@ -12,6 +12,7 @@ import { provision } from "./provisioning";
 import { listOrganizations, requireOrganizationId } from "./orgDirectory";
 import { historyEntry, planFields, syncRunFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
+import { ownershipConflictError } from "./ownership";
 
 /** "Sync from Autumn": re-pull features and plans; prunes only after a complete fetch. */
 export const adminSyncPlans = adminAction({ args: {}, returns: planSyncResult, handler: (ctx) => runPlanSync(ctx) });
@@ -52,8 +53,10 @@ export const adminGetOrgBilling = adminQuery({
     const [row, features, plans] = await Promise.all([loadCustomer(ctx, organizationId), loadFeatures(ctx), loadPlans(ctx, true)]);
     const history = await ctx.db.query("billingSubscriptionHistory")
       .withIndex("by_organizationId_at", (q) => q.eq("organizationId", organizationId)).order("desc").take(HISTORY_PAGE);
+    const view = orgBillingViewOf(organizationId, row, features, new Map(plans.map((p) => [p.planId, p])), Date.now());
+    const conflict = await ownershipConflictError(ctx, organizationId); // ownership.ts: shown, never adopted
     return {
-      billing: orgBillingViewOf(organizationId, row, features, new Map(plans.map((p) => [p.planId, p])), Date.now()),
+      billing: conflict ? { ...view, lastSyncError: conflict } : view,
       history: history.map(({ _id, _creationTime, ...h }) => h),
     };
   },

@@ -21,6 +21,8 @@ export const BILLING_ERROR_CODES = [
   "AUTUMN_UNAVAILABLE",
   "AUTUMN_ERROR",
   "AUTUMN_NOT_CONFIGURED",
+  /** The Autumn customer with this org's id was created by another organization or deployment (its metadata marker); never adopted. */
+  "CUSTOMER_OWNERSHIP_MISMATCH",
 ] as const;
 
 export type BillingErrorCode = (typeof BILLING_ERROR_CODES)[number];

@@ -14,6 +14,7 @@ import { billingError, billingErrorCode } from "./errors";
 import { adminAction } from "./functions";
 import { findOrganization, normalizeAuthId } from "./orgDirectory";
 import { ownerCustomerData } from "./provisioning";
+import { guardCustomer } from "./ownership";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
 
 /** Bounded so one action run stays well inside Autumn's 30/min per-customer billing limit and Convex's time limit. */
@@ -41,6 +42,7 @@ async function importOne(ctx: ActionCtx, organizationId: string, planId: string)
       return failed(organizationId, planId, "INVALID_ARGUMENT", `No organization ${organizationId}`, "not_found");
     }
     const customer = await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
+    await guardCustomer(ctx, organizationId, customer, "migration"); // never attach a plan to someone else's customer
     const onPlan = customer.subscriptions.some((s) => s.planId === planId && s.status === "active")
       || customer.purchases.some((p) => p.planId === planId);
     if (!onPlan) {

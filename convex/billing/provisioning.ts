@@ -7,6 +7,7 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalAction, type ActionCtx } from "../_generated/server";
 import { findOrganization, findOwner, findUser } from "./orgDirectory";
+import { markerMetadata, ownerMarker } from "./ownership";
 import { customerSyncResult, runCustomerSync, type CustomerData, type CustomerSyncResult } from "./sync";
 
 /** Backoff between provisioning attempts after a transient failure. */
@@ -22,6 +23,7 @@ export async function orgCustomerData(ctx: ActionCtx, organizationId: string): P
   const [org, owner] = await Promise.all([findOrganization(ctx, organizationId), findOwner(ctx, organizationId)]);
   const user = owner ? await findUser(ctx, owner.userId) : null;
   return {
+    metadata: markerMetadata(await ownerMarker(ctx, organizationId)), // ownership.ts: whose customer this is
     ...(org?.name ? { name: org.name } : {}),
     ...(user?.email ? { email: user.email, fingerprint: await ownerFingerprint(user.email) } : {}),
   };

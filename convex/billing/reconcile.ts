@@ -36,10 +36,11 @@ import type { ListCustomersList } from "autumn-js";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
-import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalAction, internalMutation, internalQuery, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
+import { ownerMarker, ownershipOf } from "./ownership";
 import { listOrganizations } from "./orgDirectory";
 import { customerFields, reconcileRunFields, type CustomerRow } from "./schema";
 import { MAX_CATALOG_ROWS, upsertCustomerRow } from "./sync";
@@ -152,11 +153,17 @@ export const pageContext = internalQuery({
   },
 });
 
+/** This deployment's id, for the ownership check of a listed page. */
+async function reconcileDeploymentId(ctx: ActionCtx): Promise<string> {
+  return (await ownerMarker(ctx, "")).deploymentId;
+}
+
 export const customersPage = internalAction({
   args: { runId: v.id("billingReconcileRuns"), step: v.number() },
   returns: v.null(),
   handler: async (ctx, { runId, step }): Promise<null> => {
-    const page = await ctx.runQuery(internal.billing.reconcile.pageContext, { runId, step });
+    const page: { cursor: string | null; pageSize: number; planNames: Array<{ planId: string; name: string }> } | null =
+      await ctx.runQuery(internal.billing.reconcile.pageContext, { runId, step });
     if (!page) return null; // superseded, finished or failed meanwhile
     const fetchedAt = Date.now();
     let refreshed = 0;
@@ -167,8 +174,12 @@ export const customersPage = internalAction({
       listed = await callAutumn("customers.list", (c, o) => c.customers.list({ startCursor: page.cursor ?? "", limit: page.pageSize }, o), { maxAttempts: 1 });
       const names = new Map(page.planNames.map((p) => [p.planId, p.name]));
       const rows: CustomerRow[] = [];
+      const deploymentId = await reconcileDeploymentId(ctx);
       for (const c of listed.list) {
-        if (c.id) rows.push(customerToRow(c.id, c, names, fetchedAt));
+        // ownership.ts: a customer marked for another org or deployment is never adopted (unmarked ones
+        // only refresh rows this deployment already has; applyBatch skips the rest).
+        const owner = c.id ? ownershipOf(c.metadata, { organizationId: c.id, deploymentId }) : null;
+        if (c.id && owner?.kind !== "foreign") rows.push(customerToRow(c.id, c, names, fetchedAt));
         else skipped += 1;
       }
       for (let i = 0; i < rows.length; i += WRITE_BATCH) {

@@ -2,6 +2,7 @@
 // the source of truth), so every read is a reactive query that never calls
 // Autumn. Field validators are exported and reused as `returns:` validators.
 import { defineTable } from "convex/server";
+import { ownershipTables } from "./ownership";
 import { v, type Infer } from "convex/values";
 
 export const featureType = v.union(v.literal("boolean"), v.literal("metered"), v.literal("credit_system"), v.literal("ai_credit_system"));
@@ -329,6 +330,7 @@ export const billingTables = {
     .index("by_receivedAt", ["receivedAt"])
     .index("by_organizationId_receivedAt", ["organizationId", "receivedAt"]),
   billingReconcileRuns: defineTable(reconcileRunFields).index("by_startedAt", ["startedAt"]),
+  ...ownershipTables,
 };
 
 export type FeatureRow = Infer<ReturnType<typeof v.object<typeof featureFields>>>;

@@ -14,6 +14,7 @@ import { withCachedFields } from "./currency";
 import { fetchEligibility } from "./eligibility";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
 import { customerToRow, featureToRow, historyBetween, planToRow } from "./mapping";
+import { guardCustomer, markerMetadata, ownerContext } from "./ownership";
 import { customerFields, featureFields, planEligibility, planFields, syncRunFields, type CustomerRow, type FeatureRow } from "./schema";
 
 import { MAX_CATALOG_ROWS } from "./limits";
@@ -123,6 +124,8 @@ export interface CustomerData {
   email?: string;
   /** Hash of the owner's identity: Autumn uses it so one person cannot farm trials across orgs. */
   fingerprint?: string;
+  /** The ownership marker (ownership.ts markerMetadata): written on the customer Autumn creates. */
+  metadata?: Record<string, string>;
 }
 
 export const CUSTOMER_EXPAND = ["subscriptions.plan", "purchases.plan", "invoices"] as const;
@@ -139,6 +142,7 @@ export function getOrCreateCustomer(organizationId: string, data: CustomerData =
     ...(data.name ? { name: data.name } : {}),
     ...(data.email ? { email: data.email } : {}),
     ...(data.fingerprint ? { fingerprint: data.fingerprint } : {}),
+    ...(data.metadata ? { metadata: data.metadata } : {}),
     expand: [...CUSTOMER_EXPAND],
   }, o), {
     write: true,
@@ -158,10 +162,12 @@ export async function runCustomerSync(
   try {
     // Eligibility (plans.list with customer_id) comes alongside; it is never worth failing the sync for.
     const wantEligibility = opts.eligibility ?? true;
+    const owner = await ownerContext(ctx, organizationId); // ownership.ts: a customer this call creates carries our marker
     const [customer, early] = await Promise.all([
-      getOrCreateCustomer(organizationId, data),
+      getOrCreateCustomer(organizationId, { metadata: markerMetadata(owner.marker), ...data }),
       wantEligibility ? fetchEligibility(organizationId).catch(() => null) : Promise.resolve(null),
     ]);
+    await guardCustomer(ctx, organizationId, customer, "sync", owner); // never adopt another org's or deployment's customer
     // A customer created by this very call did not exist for the parallel plans.list: ask again.
     const eligibility = wantEligibility && early === null ? await fetchEligibility(organizationId).catch(() => null) : early;
     const named = await keepCustomerIdentity(organizationId, customer, data);

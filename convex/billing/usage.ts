@@ -7,6 +7,7 @@ import { internalAction, type ActionCtx } from "../_generated/server";
 import { featureUsage, type FeatureUsage } from "./api";
 import { customerToRow } from "./mapping";
 import { orgCustomerData } from "./provisioning";
+import { guardCustomer } from "./ownership";
 import { getOrCreateCustomer } from "./sync";
 
 /**
@@ -16,6 +17,7 @@ import { getOrCreateCustomer } from "./sync";
 export async function liveFeatureUsage(ctx: ActionCtx, organizationId: string): Promise<FeatureUsage[]> {
   const startedAt = Date.now();
   const customer = await getOrCreateCustomer(organizationId, await orgCustomerData(ctx, organizationId));
+  await guardCustomer(ctx, organizationId, customer, "live usage");
   await ctx.runMutation(internal.billing.sync.applyCustomerSync, { row: customerToRow(organizationId, customer, new Map(), startedAt) });
   const features: Array<{ featureId: string; name: string; display: { singular: string; plural: string } | null }> =
     await ctx.runQuery(internal.billing.catalog.featureNames, {});

@@ -31,6 +31,7 @@ import { httpAction, internalAction, internalMutation, type MutationCtx } from "
 import { callAutumn } from "./autumn";
 import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
+import { guardCustomer } from "./ownership";
 import { findOrganization } from "./orgDirectory";
 import { CUSTOMER_EXPAND, customerSyncResult, type CustomerSyncResult } from "./sync";
 
@@ -189,6 +190,7 @@ export const refreshCustomer = internalAction({
     const startedAt = Date.now();
     try {
       const customer = await callAutumn("customers.get", (c, o) => c.customers.get({ customerId: organizationId, expand: [...CUSTOMER_EXPAND] }, o));
+      await guardCustomer(ctx, organizationId, customer, "webhook");
       await ctx.runMutation(internal.billing.sync.applyCustomerSync, { row: customerToRow(organizationId, customer, new Map(), startedAt) });
       return { ok: true, error: null };
     } catch (err) {

@@ -21,6 +21,7 @@ export const BILLING_ERROR_CODES = [
   "AUTUMN_UNAVAILABLE",
   "AUTUMN_ERROR",
   "AUTUMN_NOT_CONFIGURED",
+  "CUSTOMER_OWNERSHIP_MISMATCH",
 ] as const;
 
 export type BillingErrorCode = (typeof BILLING_ERROR_CODES)[number];
@@ -117,6 +118,8 @@ export function describeBillingError(err: unknown, options: DescribeOptions = {}
       return info("The billing provider couldn't complete that request", RETRY);
     case "AUTUMN_NOT_CONFIGURED":
       return info("Billing is not set up on this server yet; contact the site's operator");
+    case "CUSTOMER_OWNERSHIP_MISMATCH":
+      return info("This organization's billing account belongs to someone else and was not used; contact support");
     case "UNKNOWN":
       return info("Something went wrong, try again", RETRY);
   }
