@@ -3,12 +3,15 @@
 # Node 20 and npm: Debian's Chromium (for browser tests; never a downloaded
 # browser), pnpm 10.34.9, and the workspace's dependencies. Idempotent: each
 # step is skipped when already satisfied, so it is cheap to run every time.
+# Installing Chromium (apt-get) and pnpm (npm install -g) needs root: run as
+# root, or as a user with sudo (used for apt-get; for npm -g, a Node whose
+# global prefix is writable, e.g. nvm's). Without either, install Chromium
+# and pnpm 10.34.9 yourself first and these steps are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_node_major=20
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt "$need_node_major" ]; then
+# Node >= 20.19 (vite 8 and the router plugin declare ^20.19 || >=22.12): major AND minor.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
   echo "Node >= 20.19 is required (found $(node --version))" >&2
   exit 1
 fi
@@ -23,7 +26,10 @@ fi
 
 if [ "$(pnpm --version 2>/dev/null || true)" != "10.34.9" ]; then
   echo "› installing pnpm 10.34.9"
-  npm install -g --force --silent pnpm@10.34.9
+  if ! npm install -g --force --silent pnpm@10.34.9; then
+    echo "npm install -g failed: run as root, use sudo, or point npm's global prefix at a writable directory (npm config set prefix ~/.local)" >&2
+    exit 1
+  fi
 fi
 
 echo "› installing dependencies"
