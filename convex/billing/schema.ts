@@ -3,6 +3,7 @@
 // Autumn. Field validators are exported and reused as `returns:` validators.
 import { defineTable } from "convex/server";
 import { ownershipTables } from "./ownership";
+import { spendTables } from "./spendSchema";
 import { v, type Infer } from "convex/values";
 
 export const featureType = v.union(v.literal("boolean"), v.literal("metered"), v.literal("credit_system"), v.literal("ai_credit_system"));
@@ -331,6 +332,7 @@ export const billingTables = {
     .index("by_organizationId_receivedAt", ["organizationId", "receivedAt"]),
   billingReconcileRuns: defineTable(reconcileRunFields).index("by_startedAt", ["startedAt"]),
   ...ownershipTables,
+  ...spendTables,
 };
 
 export type FeatureRow = Infer<ReturnType<typeof v.object<typeof featureFields>>>;

@@ -15,6 +15,7 @@ import { fetchEligibility } from "./eligibility";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
 import { customerToRow, featureToRow, historyBetween, planToRow } from "./mapping";
 import { guardCustomer, markerMetadata, ownerContext } from "./ownership";
+import { detectCrossings } from "./notifications";
 import { customerFields, featureFields, planEligibility, planFields, syncRunFields, type CustomerRow, type FeatureRow } from "./schema";
 
 import { MAX_CATALOG_ROWS } from "./limits";
@@ -252,6 +253,7 @@ export async function upsertCustomerRow(
   const merged = withCachedFields(row, existing ? (prev as CustomerRow) : null);
   if (existing) await ctx.db.replace(existing._id, merged);
   else await ctx.db.insert("billingCustomers", merged);
+  if (existing) await detectCrossings(ctx, row.organizationId, existing.balances, merged.balances, merged.billingControls); // usage alerts without a webhook (notifications.ts)
   // Live queries do not re-run as time passes: re-sync at the next reset moment (resetRefresh.ts).
   if (opts.scheduleRefresh !== false) await scheduleResetRefresh(ctx, row);
   return true;

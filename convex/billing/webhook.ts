@@ -33,6 +33,7 @@ import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
 import { guardCustomer } from "./ownership";
 import { findOrganization } from "./orgDirectory";
+import { spendEventOf } from "./notifications";
 import { CUSTOMER_EXPAND, customerSyncResult, type CustomerSyncResult } from "./sync";
 
 /** Delay before the scheduled sync starts: events for one change that arrive together share one sync. */
@@ -123,6 +124,9 @@ export const autumnWebhook = httpAction(async (ctx, request) => {
     type,
     organizationId: customerIdOf(event),
   });
+  // Spend events (usage alerts, limits, auto top-ups) also become notifications (notifications.ts).
+  const spend = status === "accepted" || status === "coalesced" ? spendEventOf(event) : null;
+  if (spend) await ctx.runMutation(internal.billing.notifications.recordSpendEvent, { organizationId: customerIdOf(event) ?? "", eventId: headers["svix-id"], event: spend });
   return json(200, { status });
 });
 

@@ -21,6 +21,7 @@ import { settle } from "./subscriptions.js";
 import { applyControls, parseControls, type ParsedControls } from "./controls.js";
 import { customerEligibility } from "./eligibility.js";
 import { evaluateTopups, setPurchaseCount } from "./topups.js";
+import { listInvoices, payInvoice } from "./invoices.js";
 import type { CustomerRecord, SandboxState } from "./state.js";
 import type { StoredPlan } from "./wire.js";
 import { renderRolloverConfig, storePlanRollovers } from "./rollovers.js";
@@ -253,6 +254,8 @@ export const ROUTES: Record<string, Handler> = {
   "billing.preview_update": (ctx, b) => previewUpdate(ctx, parse(updateInput, b) as UpdateInput),
   "billing.open_customer_portal": (ctx, b) => openPortal(ctx, parse(z.object({ customer_id: id, return_url: z.string().nullish() }).loose(), b)),
   "billing.setup_payment": (ctx, b) => setupPayment(ctx, parse(z.object({ customer_id: id, success_url: z.string().nullish(), plan_id: z.string().optional() }).loose(), b)),
+
+  "invoices.list": listInvoices, "invoices.pay": payInvoice, // invoices.ts (§5)
 
   // ── entities ──
   "entities.create": (ctx, b) => renderEntity(ctx, createEntity(ctx, parse(z.object({ customer_id: id, entity_id: id, feature_id: id, name: z.string().nullish(), billing_controls: z.unknown().optional() }).loose(), b)), { created: true }),
