@@ -8,11 +8,7 @@
  * @module
  */
 
-import type {
-  ApiFromModules,
-  FilterApi,
-  FunctionReference,
-} from "convex/server";
+import type * as admins from "../admins.js";
 import type * as auth from "../auth.js";
 import type * as authPlugins from "../authPlugins.js";
 import type * as billing_access from "../billing/access.js";
@@ -21,12 +17,14 @@ import type * as billing_api from "../billing/api.js";
 import type * as billing_autumn from "../billing/autumn.js";
 import type * as billing_cache from "../billing/cache.js";
 import type * as billing_catalog from "../billing/catalog.js";
+import type * as billing_catalogFill from "../billing/catalogFill.js";
 import type * as billing_controls from "../billing/controls.js";
 import type * as billing_currency from "../billing/currency.js";
 import type * as billing_eligibility from "../billing/eligibility.js";
 import type * as billing_entitlements from "../billing/entitlements.js";
 import type * as billing_errors from "../billing/errors.js";
 import type * as billing_functions from "../billing/functions.js";
+import type * as billing_limits from "../billing/limits.js";
 import type * as billing_mapping from "../billing/mapping.js";
 import type * as billing_metering from "../billing/metering.js";
 import type * as billing_migration from "../billing/migration.js";
@@ -35,13 +33,10 @@ import type * as billing_ownership from "../billing/ownership.js";
 import type * as billing_provisioning from "../billing/provisioning.js";
 import type * as billing_purchase from "../billing/purchase.js";
 import type * as billing_reconcile from "../billing/reconcile.js";
-import type * as billing_controlsApi from "../billing/controlsApi.js";
-import type * as billing_email from "../billing/email.js";
-import type * as billing_invoices from "../billing/invoices.js";
-import type * as billing_notifications from "../billing/notifications.js";
-import type * as billing_spendSchema from "../billing/spendSchema.js";
-import type * as billing_topups from "../billing/topups.js";
+import type * as billing_resetRefresh from "../billing/resetRefresh.js";
+import type * as billing_retention from "../billing/retention.js";
 import type * as billing_sync from "../billing/sync.js";
+import type * as billing_usage from "../billing/usage.js";
 import type * as billing_views from "../billing/views.js";
 import type * as billing_watcher from "../billing/watcher.js";
 import type * as billing_webhook from "../billing/webhook.js";
@@ -52,15 +47,14 @@ import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 import type * as members_members from "../members/members.js";
 
-/**
- * A utility for referencing Convex functions in your app's API.
- *
- * Usage:
- * ```js
- * const myFunctionReference = api.myModule.myFunction;
- * ```
- */
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+
 declare const fullApi: ApiFromModules<{
+  admins: typeof admins;
   auth: typeof auth;
   authPlugins: typeof authPlugins;
   "billing/access": typeof billing_access;
@@ -69,12 +63,14 @@ declare const fullApi: ApiFromModules<{
   "billing/autumn": typeof billing_autumn;
   "billing/cache": typeof billing_cache;
   "billing/catalog": typeof billing_catalog;
+  "billing/catalogFill": typeof billing_catalogFill;
   "billing/controls": typeof billing_controls;
   "billing/currency": typeof billing_currency;
   "billing/eligibility": typeof billing_eligibility;
   "billing/entitlements": typeof billing_entitlements;
   "billing/errors": typeof billing_errors;
   "billing/functions": typeof billing_functions;
+  "billing/limits": typeof billing_limits;
   "billing/mapping": typeof billing_mapping;
   "billing/metering": typeof billing_metering;
   "billing/migration": typeof billing_migration;
@@ -83,13 +79,10 @@ declare const fullApi: ApiFromModules<{
   "billing/provisioning": typeof billing_provisioning;
   "billing/purchase": typeof billing_purchase;
   "billing/reconcile": typeof billing_reconcile;
-  "billing/controlsApi": typeof billing_controlsApi;
-  "billing/email": typeof billing_email;
-  "billing/invoices": typeof billing_invoices;
-  "billing/notifications": typeof billing_notifications;
-  "billing/spendSchema": typeof billing_spendSchema;
-  "billing/topups": typeof billing_topups;
+  "billing/resetRefresh": typeof billing_resetRefresh;
+  "billing/retention": typeof billing_retention;
   "billing/sync": typeof billing_sync;
+  "billing/usage": typeof billing_usage;
   "billing/views": typeof billing_views;
   "billing/watcher": typeof billing_watcher;
   "billing/webhook": typeof billing_webhook;
@@ -100,15 +93,33 @@ declare const fullApi: ApiFromModules<{
   http: typeof http;
   "members/members": typeof members_members;
 }>;
+
+/**
+ * A utility for referencing Convex functions in your app's public API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
 export declare const api: FilterApi<
   typeof fullApi,
   FunctionReference<any, "public">
 >;
+
+/**
+ * A utility for referencing Convex functions in your app's internal API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = internal.myModule.myFunction;
+ * ```
+ */
 export declare const internal: FilterApi<
   typeof fullApi,
   FunctionReference<any, "internal">
 >;
 
 export declare const components: {
-  betterAuth: import("@convex-dev/better-auth/_generated/component.js").ComponentApi<"betterAuth">;
+  betterAuth: import("../betterAuth/_generated/component.js").ComponentApi<"betterAuth">;
 };

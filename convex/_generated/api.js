@@ -20,5 +20,4 @@ import { anyApi, componentsGeneric } from "convex/server";
  */
 export const api = anyApi;
 export const internal = anyApi;
-
 export const components = componentsGeneric();
