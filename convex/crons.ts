@@ -19,7 +19,8 @@ crons.daily("billing retention prune", { hourUTC: 3, minuteUTC: 45 }, makeFuncti
 // Forget webhook event ids past the retention (bounded batches).
 crons.daily("billing webhook ledger prune", { hourUTC: 3, minuteUTC: 30 }, internal.billing.webhook.pruneEvents, {});
 
-// Settle and forget old metered reservations (bounded; continues itself while rows remain).
-crons.hourly("billing reservations prune", { minuteUTC: 15 }, internal.billing.metering.pruneReservations, {});
+// Settle every metered reservation whose action died (billing/reservations/sweeper.ts), and forget old ones.
+crons.interval("billing reservations sweep", { seconds: 60 }, internal.billing.reservations.sweeper.sweep, {});
+crons.hourly("billing reservations prune", { minuteUTC: 15 }, internal.billing.reservations.sweeper.prune, {});
 
 export default crons;

@@ -5,6 +5,7 @@ import { defineTable } from "convex/server";
 import { ownershipTables } from "./ownership";
 import { spendTables } from "./spendSchema";
 import { v, type Infer } from "convex/values";
+import { reservationTables } from "./reservations/schema";
 
 export const featureType = v.union(v.literal("boolean"), v.literal("metered"), v.literal("credit_system"), v.literal("ai_credit_system"));
 export const display = v.union(v.object({ singular: v.string(), plural: v.string() }), v.null());
@@ -233,7 +234,6 @@ export const watcherFields = {
   baselinePurchases: v.number(),
 };
 
-/** A metered reservation in flight (reserve → confirm/release), for recovery and audit. */
 /** plans.list customer_eligibility, per plan, as Autumn reported it for this org. */
 export const planEligibility = v.object({
   planId: v.string(),
@@ -245,16 +245,6 @@ export const planEligibility = v.object({
   trialing: v.boolean(),
 });
 
-export const reservationFields = {
-  organizationId: v.string(),
-  featureId: v.string(),
-  lockId: v.string(),
-  units: v.number(),
-  state: v.union(v.literal("held"), v.literal("confirmed"), v.literal("released")),
-  createdAt: v.number(),
-  expiresAt: v.number(),
-  settledAt: v.union(v.number(), v.null()),
-};
 
 /** Confirmed usage per org, feature and UTC day: the usage-over-time chart reads this (no Autumn call). */
 export const usageDayFields = {
@@ -269,6 +259,8 @@ export const usageDayFields = {
   featureId: v.string(),
   day: v.number(),
   units: v.number(),
+  /** Several rows per day spread the writes of settlements (reservations/ledger.ts); readers sum them. */
+  shard: v.optional(v.number()),
 };
 
 /** Webhook ledger: every accepted event id once, to drop replays and duplicates. */
@@ -319,9 +311,7 @@ export const billingTables = {
   billingWatchers: defineTable(watcherFields)
     .index("by_organizationId_planId", ["organizationId", "planId"])
     .index("by_organizationId_state", ["organizationId", "state"]),
-  billingReservations: defineTable(reservationFields)
-    .index("by_lockId", ["lockId"])
-    .index("by_state_expiresAt", ["state", "expiresAt"]),
+  ...reservationTables,
   billingUsageDays: defineTable(usageDayFields).index("by_organizationId_featureId_day", ["organizationId", "featureId", "day"]),
   /** One scheduled re-sync per org at its next reset moment (resetRefresh.ts). */
   billingResetRefresh: defineTable({ organizationId: v.string(), at: v.number(), jobId: v.id("_scheduled_functions") })
