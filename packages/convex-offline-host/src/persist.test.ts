@@ -189,12 +189,14 @@ describe("scheduled functions and crons", () => {
   test("a scheduled function that fell due while the host was down runs on start", async () => {
     const dir = tempDir();
     let child = await startChild(dir);
-    await new ConvexHttpClient(child.url, { logger: false }).mutation(sendLater, { body: "later", delayMs: 800 });
+    const t0 = Date.now();
+    // Long enough that the kill lands first even on a loaded machine; then wait until it is due.
+    await new ConvexHttpClient(child.url, { logger: false }).mutation(sendLater, { body: "later", delayMs: 2000 });
     await kill9(child);
-    await new Promise((r) => setTimeout(r, 900));
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + 2100 - Date.now())));
     child = await startChild(dir);
     expect(child.stderr()).toMatch(/Scheduled functions restored: 1 due now/);
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (!(await allIds(child.url)).some((d) => d.body === "later")) {
       if (Date.now() > deadline) throw new Error(`scheduled function never ran\n${child.stderr()}`);
       await new Promise((r) => setTimeout(r, 100));
