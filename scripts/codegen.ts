@@ -117,7 +117,7 @@ export async function generateInCopy(root: string = ROOT): Promise<string> {
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   const stub = await analysisStub();
   try {
-    const env = { ...process.env, CONVEX_SELF_HOSTED_URL: stub.url, CONVEX_SELF_HOSTED_ADMIN_KEY: "codegen|stub" };
+    const env: Record<string, string | undefined> = { ...process.env, CONVEX_SELF_HOSTED_URL: stub.url, CONVEX_SELF_HOSTED_ADMIN_KEY: "codegen|stub" };
     delete env.CONVEX_DEPLOYMENT;
     delete env.CONVEX_DEPLOY_KEY;
     await new Promise<void>((resolveRun, reject) => {
