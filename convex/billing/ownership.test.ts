@@ -79,6 +79,18 @@ describe("the leak scenario: an org whose id is another deployment's paying cust
     expect((await metadataOf(orgId))[OWNER_DEPLOYMENT_KEY]).toBe(await deploymentIdOf(a));
   });
 
+  it("checkout, preview, cancel, uncancel and the portal refuse it before any write: the other tenant keeps its plan and gets no new one", async () => {
+    const before = await b.autumn.autumn.customers.get({ customerId: orgId });
+    const me = b.as(owner, orgId);
+    expect(await errorCode(me.action(api.billing.purchase.checkout, { planId: "team", successUrl: "/billing/success" }))).toBe("CUSTOMER_OWNERSHIP_MISMATCH");
+    expect(await errorCode(me.action(api.billing.purchase.previewCheckout, { planId: "team" }))).toBe("CUSTOMER_OWNERSHIP_MISMATCH");
+    expect(await errorCode(me.action(api.billing.purchase.cancelSubscription, { planId: "pro" }))).toBe("CUSTOMER_OWNERSHIP_MISMATCH");
+    expect(await errorCode(me.action(api.billing.purchase.uncancelSubscription, { planId: "pro" }))).toBe("CUSTOMER_OWNERSHIP_MISMATCH");
+    expect(await errorCode(me.action(api.billing.purchase.openBillingPortal, { returnUrl: "/settings/billing" }))).toBe("CUSTOMER_OWNERSHIP_MISMATCH");
+    const after = await b.autumn.autumn.customers.get({ customerId: orgId });
+    expect(after.subscriptions.map((s) => [s.planId, s.status, s.canceledAt])).toEqual(before.subscriptions.map((s) => [s.planId, s.status, s.canceledAt]));
+  });
+
   it("the admin org page shows the conflict", async () => {
     const admin = await b.signUp("root@example.com", "Root");
     const { billing } = await b.as(admin, null).query(api.billing.admin.adminGetOrgBilling, { organizationId: orgId });

@@ -9,10 +9,11 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
-import { billingError, billingErrorCode } from "./errors";
+import { BILLING_ERROR_CODES, billingError, billingErrorCode } from "./errors";
 import { ownerAction } from "./functions";
 import { decideCurrency, isFreePlan, type CurrencyDecision } from "./currency";
 import { orgCustomerData } from "./provisioning";
+import { ownerContext } from "./ownership";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
 import type { PlanRow, Subscription } from "./schema";
 
@@ -51,6 +52,7 @@ export function safeRedirect(target: string, siteUrl = process.env.SITE_URL): st
  * fingerprint, and the call made again.
  */
 async function withCustomer<T>(ctx: ActionCtx, organizationId: string, call: () => Promise<T>): Promise<T> {
+  await ensureOwnCustomer(ctx, organizationId);
   try {
     return await call();
   } catch (err) {
@@ -58,6 +60,25 @@ async function withCustomer<T>(ctx: ActionCtx, organizationId: string, call: () 
     await getOrCreateCustomer(organizationId, await orgCustomerData(ctx, organizationId));
     return call();
   }
+}
+
+/**
+ * Tenant guard before any billing write (ownership.ts): an org whose Autumn
+ * customer belongs to another org or deployment is refused, and an org this
+ * deployment has never synced is provisioned first (get_or_create + the
+ * ownership check), so a checkout can never attach a plan to, or open the
+ * portal of, a customer we did not create. A cached org costs no Autumn call.
+ */
+async function ensureOwnCustomer(ctx: ActionCtx, organizationId: string): Promise<void> {
+  const owner = await ownerContext(ctx, organizationId);
+  if (!owner.conflict && owner.cached) return;
+  if (!owner.conflict) {
+    const result = await runCustomerSync(ctx, organizationId, await orgCustomerData(ctx, organizationId));
+    if (result.ok) return;
+    const code = BILLING_ERROR_CODES.find((c) => c === result.error?.code) ?? "AUTUMN_ERROR";
+    if (code !== "CUSTOMER_OWNERSHIP_MISMATCH") throw billingError(code, result.error?.message ?? "Could not set up this organization's billing account");
+  }
+  throw billingError("CUSTOMER_OWNERSHIP_MISMATCH", "This organization's billing account belongs to another organization or deployment; an admin must resolve it before any purchase", { organizationId });
 }
 
 /** Re-read the customer into the cache right after a write (no waiting for a webhook). */
@@ -245,6 +266,7 @@ export const cancelSubscription = ownerAction({
   returns: v.null(),
   handler: async (ctx, { planId, cancelAction }) => {
     const orgId = ctx.viewer.organizationId;
+    await ensureOwnCustomer(ctx, orgId);
     await callAutumn("billing.update", (c, o) => c.billing.update({
       customerId: orgId, planId, cancelAction: cancelAction === "immediately" ? "cancel_immediately" : "cancel_end_of_cycle",
     }, o), { write: true });
@@ -259,6 +281,7 @@ export const uncancelSubscription = ownerAction({
   returns: v.null(),
   handler: async (ctx, { planId }) => {
     const orgId = ctx.viewer.organizationId;
+    await ensureOwnCustomer(ctx, orgId);
     await callAutumn("billing.update", (c, o) => c.billing.update({ customerId: orgId, planId, cancelAction: "uncancel" }, o), { write: true });
     await refresh(ctx, orgId);
     return null;
