@@ -50,6 +50,7 @@ import type * as billing_resetRefresh from "../billing/resetRefresh.js";
 import type * as billing_retention from "../billing/retention.js";
 import type * as billing_seats from "../billing/seats.js";
 import type * as billing_spendSchema from "../billing/spendSchema.js";
+import type * as billing_outbox from "../billing/outbox.js";
 import type * as billing_sync from "../billing/sync.js";
 import type * as billing_topups from "../billing/topups.js";
 import type * as billing_usage from "../billing/usage.js";
@@ -112,6 +113,7 @@ declare const fullApi: ApiFromModules<{
   "billing/retention": typeof billing_retention;
   "billing/seats": typeof billing_seats;
   "billing/spendSchema": typeof billing_spendSchema;
+  "billing/outbox": typeof billing_outbox;
   "billing/sync": typeof billing_sync;
   "billing/topups": typeof billing_topups;
   "billing/usage": typeof billing_usage;

@@ -18,6 +18,7 @@ import { Route as AppDashboardRouteImport } from './routes/_app/dashboard'
 import { Route as AppPricingRouteImport } from './routes/_app/pricing'
 import { Route as AppAdminIndexRouteImport } from './routes/_app/admin/index'
 import { Route as AppBillingSuccessRouteImport } from './routes/_app/billing/success'
+import { Route as AppDevOutboxRouteImport } from './routes/_app/dev/outbox'
 import { Route as AppOrganizationsNewRouteImport } from './routes/_app/organizations/new'
 import { Route as AppSettingsBillingRouteImport } from './routes/_app/settings/billing'
 import { Route as AppSettingsMembersRouteImport } from './routes/_app/settings/members'
@@ -67,6 +68,11 @@ const AppBillingSuccessRoute = AppBillingSuccessRouteImport.update({
   path: '/billing/success',
   getParentRoute: () => AppRoute,
 } as any)
+const AppDevOutboxRoute = AppDevOutboxRouteImport.update({
+  id: '/dev/outbox',
+  path: '/dev/outbox',
+  getParentRoute: () => AppRoute,
+} as any)
 const AppOrganizationsNewRoute = AppOrganizationsNewRouteImport.update({
   id: '/organizations/new',
   path: '/organizations/new',
@@ -96,6 +102,7 @@ export interface FileRoutesByFullPath {
   '/dashboard': typeof AppDashboardRoute
   '/pricing': typeof AppPricingRoute
   '/billing/success': typeof AppBillingSuccessRoute
+  '/dev/outbox': typeof AppDevOutboxRoute
   '/organizations/new': typeof AppOrganizationsNewRoute
   '/settings/billing': typeof AppSettingsBillingRoute
   '/settings/members': typeof AppSettingsMembersRoute
@@ -110,6 +117,7 @@ export interface FileRoutesByTo {
   '/dashboard': typeof AppDashboardRoute
   '/pricing': typeof AppPricingRoute
   '/billing/success': typeof AppBillingSuccessRoute
+  '/dev/outbox': typeof AppDevOutboxRoute
   '/organizations/new': typeof AppOrganizationsNewRoute
   '/settings/billing': typeof AppSettingsBillingRoute
   '/settings/members': typeof AppSettingsMembersRoute
@@ -126,6 +134,7 @@ export interface FileRoutesById {
   '/_app/dashboard': typeof AppDashboardRoute
   '/_app/pricing': typeof AppPricingRoute
   '/_app/billing/success': typeof AppBillingSuccessRoute
+  '/_app/dev/outbox': typeof AppDevOutboxRoute
   '/_app/organizations/new': typeof AppOrganizationsNewRoute
   '/_app/settings/billing': typeof AppSettingsBillingRoute
   '/_app/settings/members': typeof AppSettingsMembersRoute
@@ -142,6 +151,7 @@ export interface FileRouteTypes {
     | '/dashboard'
     | '/pricing'
     | '/billing/success'
+    | '/dev/outbox'
     | '/organizations/new'
     | '/settings/billing'
     | '/settings/members'
@@ -156,6 +166,7 @@ export interface FileRouteTypes {
     | '/dashboard'
     | '/pricing'
     | '/billing/success'
+    | '/dev/outbox'
     | '/organizations/new'
     | '/settings/billing'
     | '/settings/members'
@@ -171,6 +182,7 @@ export interface FileRouteTypes {
     | '/_app/dashboard'
     | '/_app/pricing'
     | '/_app/billing/success'
+    | '/_app/dev/outbox'
     | '/_app/organizations/new'
     | '/_app/settings/billing'
     | '/_app/settings/members'
@@ -250,6 +262,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppBillingSuccessRouteImport
       parentRoute: typeof AppRoute
     }
+    '/_app/dev/outbox': {
+      id: '/_app/dev/outbox'
+      path: '/dev/outbox'
+      fullPath: '/dev/outbox'
+      preLoaderRoute: typeof AppDevOutboxRouteImport
+      parentRoute: typeof AppRoute
+    }
     '/_app/organizations/new': {
       id: '/_app/organizations/new'
       path: '/organizations/new'
@@ -286,6 +305,7 @@ interface AppRouteChildren {
   AppDashboardRoute: typeof AppDashboardRoute
   AppPricingRoute: typeof AppPricingRoute
   AppBillingSuccessRoute: typeof AppBillingSuccessRoute
+  AppDevOutboxRoute: typeof AppDevOutboxRoute
   AppOrganizationsNewRoute: typeof AppOrganizationsNewRoute
   AppSettingsBillingRoute: typeof AppSettingsBillingRoute
   AppSettingsMembersRoute: typeof AppSettingsMembersRoute
@@ -298,6 +318,7 @@ const AppRouteChildren: AppRouteChildren = {
   AppDashboardRoute: AppDashboardRoute,
   AppPricingRoute: AppPricingRoute,
   AppBillingSuccessRoute: AppBillingSuccessRoute,
+  AppDevOutboxRoute: AppDevOutboxRoute,
   AppOrganizationsNewRoute: AppOrganizationsNewRoute,
   AppSettingsBillingRoute: AppSettingsBillingRoute,
   AppSettingsMembersRoute: AppSettingsMembersRoute,

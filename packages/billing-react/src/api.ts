@@ -7,6 +7,7 @@ import type {
   Activation, AdminOrgBilling, AdminPlans, CancelAction, CheckoutPreview, CheckoutResult, CustomerSyncResult,
   EnsureBillingResult, FeatureCheck, HistoryEntry, OrgBilling, Plan, PlanSyncResult, UsageHistory, UsageHistoryArgs,
 } from "./types";
+import type { BillingSpendApi } from "./spendApi";
 
 /** No arguments (what Convex infers for `args: {}`). */
 export type NoArgs = Record<string, never>;
@@ -49,4 +50,4 @@ export interface BillingAdminApi {
 }
 
 /** What <BillingProvider api> takes: the core functions, plus the optional groups. */
-export type BillingApi = BillingCoreApi & Partial<BillingUsageHistoryApi> & Partial<BillingHistoryApi> & Partial<BillingAdminApi>;
+export type BillingApi = BillingCoreApi & Partial<BillingUsageHistoryApi> & Partial<BillingHistoryApi> & Partial<BillingAdminApi> & Partial<BillingSpendApi>;

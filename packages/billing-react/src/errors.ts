@@ -68,6 +68,8 @@ export interface BillingErrorInfo {
 export interface DescribeOptions {
   /** Name features in messages (e.g. "Premium messages" for premium_messages). */
   featureName?: (featureId: string) => string | undefined;
+  /** The viewer may change billing (owners): a limit they set offers "Raise the limit", others are told to ask an owner. */
+  canManage?: boolean;
 }
 
 const RETRY = { kind: "retry", label: "Try again" } as const;
@@ -89,6 +91,13 @@ export function describeBillingError(err: unknown, options: DescribeOptions = {}
     case "FORBIDDEN":
       return info("Only the owner can change the plan");
     case "QUOTA_EXCEEDED":
+      if (data.details.limitType === "usage_limit" || data.details.limitType === "spend_limit") {
+        const what = data.details.limitType === "usage_limit" ? "usage limit" : "monthly spend limit";
+        const subject = feature ?? "This feature";
+        return options.canManage
+          ? info(`${subject} reached the ${what} your organization set. Raise it in billing to continue.`, { kind: "manage_billing", label: "Raise the limit" })
+          : info(`${subject} reached the ${what} your organization set. Ask an owner to raise it.`);
+      }
       return info(feature ? `You've used all your ${feature} for now. Upgrade to get more.` : "You've reached your plan's limit. Upgrade to get more.", UPGRADE);
     case "FEATURE_NOT_AVAILABLE":
       return info(feature ? `Your plan doesn't include ${feature}` : "Your plan doesn't include this feature", UPGRADE);

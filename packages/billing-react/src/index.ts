@@ -33,6 +33,17 @@ export { InvoiceList, type InvoiceListProps } from "./components/InvoiceList";
 export { SubscriptionHistory, type SubscriptionHistoryProps } from "./components/SubscriptionHistory";
 export { BillingSuccess, type BillingSuccessProps } from "./components/BillingSuccess";
 export { Dialog, type DialogProps } from "./components/Dialog";
+// Owner spend controls (issue 14): optional api group BillingSpendApi.
+export type * from "./spendApi";
+export { hasSpendApi } from "./spend/useSpendApi";
+export { SpendControls, type SpendControlsProps } from "./components/SpendControls";
+export { UsageAlertsForm, describeAlert } from "./components/UsageAlertsForm";
+export { AutoTopupForm, type AutoTopupFormProps } from "./components/AutoTopupForm";
+export { AlertsBell, NotificationList } from "./components/AlertsBell";
+export { PastDueBanner } from "./components/PastDueBanner";
+export { NextCharge } from "./components/NextCharge";
+export { PaymentMethod, describeCard } from "./components/PaymentMethod";
+export { InvoiceHistory } from "./components/InvoiceHistory";
 
 export { PlansPanel } from "./admin/PlansPanel";
 export { OrgBillingDetail, type OrgBillingDetailProps } from "./admin/OrgBillingDetail";

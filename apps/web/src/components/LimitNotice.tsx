@@ -23,10 +23,12 @@ export interface LimitNoticeProps {
   featureId: string;
   /** What the server said (shown when the billing state can't explain it better). */
   message?: string;
+  /** Which limit refused (QUOTA_EXCEEDED data.limitType): an org-set usage/spend limit is raised, not upgraded away. */
+  limitType?: string;
   onDismiss?: () => void;
 }
 
-export function LimitNotice({ featureId, message, onDismiss }: LimitNoticeProps) {
+export function LimitNotice({ featureId, message, limitType, onDismiss }: LimitNoticeProps) {
   const { api } = useBillingContext();
   const billing = useBilling();
   const plans = useBillingQuery(api.listPlans, {});
@@ -43,6 +45,20 @@ export function LimitNotice({ featureId, message, onDismiss }: LimitNoticeProps)
     : credits && credits.remaining <= 0 && featureName ? `${featureName} are paid from your AI credits, and they're used up.`
     : featureName ? `${featureName} aren't included in your plan.` : message ?? "Your plan's limit is reached.";
 
+  if (limitType === "usage_limit" || limitType === "spend_limit") {
+    return (
+      <div className="limit" role="alert" data-testid="limit-notice" data-feature={featureId} data-limit-type={limitType}>
+        <div className="limit__text">
+          <p className="limit__title">{limitType === "usage_limit" ? "Your organization's usage limit is reached" : "Your organization's spend limit is reached"}</p>
+          <p className="limit__message">{message ?? "An owner set this limit."}</p>
+        </div>
+        <div className="limit__actions">
+          {billing.canManage ? <button type="button" onClick={openBillingTab}>Raise the limit</button> : null}
+          {onDismiss ? <button type="button" className="link" onClick={onDismiss}>Dismiss</button> : null}
+        </div>
+      </div>
+    );
+  }
   return (
     <div className="limit" role="alert" data-testid="limit-notice" data-feature={featureId}>
       <div className="limit__text">

@@ -26,6 +26,21 @@ export const billingApi = {
   adminSyncPlans: api.billing.admin.adminSyncPlans,
   adminGetOrgBilling: api.billing.admin.adminGetOrgBilling,
   adminSyncCustomer: api.billing.admin.adminSyncCustomer,
+  // Owner spend controls (issue 14).
+  getSpendControls: api.billing.controlsApi.getSpendControls,
+  setSpendLimit: api.billing.controlsApi.setSpendLimit,
+  setUsageLimit: api.billing.controlsApi.setUsageLimit,
+  setOverageAllowed: api.billing.controlsApi.setOverageAllowed,
+  setUsageAlerts: api.billing.controlsApi.setUsageAlerts,
+  setAutoTopup: api.billing.topups.setAutoTopup,
+  listNotifications: api.billing.notifications.listNotifications,
+  unreadCount: api.billing.notifications.unreadCount,
+  markRead: api.billing.notifications.markRead,
+  getNextCharge: api.billing.invoices.getNextCharge,
+  getPastDue: api.billing.invoices.getPastDue,
+  openPaymentSetup: api.billing.invoices.openPaymentSetup,
+  getPaymentMethod: api.billing.invoices.getPaymentMethod,
+  listInvoices: api.billing.invoices.listInvoices,
 } satisfies BillingApi;
 
 export function AppBillingProvider({ children }: { children: ReactNode }) {

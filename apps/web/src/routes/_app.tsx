@@ -3,7 +3,7 @@
 // billing provider around every signed-in page. Without an active
 // organization the first step is creating one (global admins may still open
 // the admin area, which is not about any one organization).
-import { useBilling, useBillingQuery } from "@billing/react";
+import { AlertsBell, useBilling, useBillingQuery } from "@billing/react";
 import { createFileRoute, Link, Navigate, Outlet, useRouterState } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { CreateOrganization } from "../components/CreateOrganization";
@@ -82,6 +82,7 @@ function AppLayout() {
           <div className="sidebar__top">
             <Brand hasOrg={Boolean(activeOrg)} />
             {activeOrg && <TierBadge />}
+            {activeOrg && <AlertsBell />}
             <button
               type="button"
               className="menu-toggle"

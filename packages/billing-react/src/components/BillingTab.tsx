@@ -17,6 +17,7 @@ import { InvoiceList } from "./InvoiceList";
 import { PricingTable } from "./PricingTable";
 import { SubscriptionHistory } from "./SubscriptionHistory";
 import { LazyUsageChart } from "./LazyUsageChart";
+import { SpendBanner, SpendInvoices, SpendLimitsSection, SpendPaymentSection, useHasSpendApi } from "./SpendSections";
 import { UsageList, UsageListSkeleton } from "./UsageList";
 
 export interface BillingTabProps {
@@ -42,6 +43,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
   const plans = useBillingQuery(api.listPlans, {});
   const history = useBillingQuery(api.getSubscriptionHistory, {});
   const { describe } = useBillingErrors();
+  const spend = useHasSpendApi();
 
   if (billing.status === "error" && billing.error) {
     return (
@@ -78,6 +80,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
         </p>
       ) : null}
 
+      <SpendBanner />
       <Section title="Current plan">
         <CurrentPlan view={view} canManage={canManage} {...(currency ? { currency } : {})} />
       </Section>
@@ -91,6 +94,9 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
           </div>
         ) : null}
       </Section>
+
+      <SpendPaymentSection canManage={canManage} />
+      <SpendLimitsSection {...(view.currency ? { currency: view.currency } : {})} />
 
       <Section title="Plans" busy={plans.status === "loading"}>
         {currency ? null : <CurrencySelect />}
@@ -108,7 +114,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
       ) : null}
 
       <Section title="Invoices">
-        <InvoiceList invoices={view.invoices} planNames={planNames} />
+        {spend ? <SpendInvoices planNames={planNames} /> : <InvoiceList invoices={view.invoices} planNames={planNames} />}
       </Section>
 
       {api.getSubscriptionHistory ? (

@@ -29,15 +29,15 @@ export function useBillingErrors(): UseBillingErrorsResult {
   }, [billing.status, billing.data]);
 
   const describe = useCallback(
-    (err: unknown) => describeBillingError(err, { featureName: (id) => names.get(id) }),
-    [names],
+    (err: unknown) => describeBillingError(err, { featureName: (id) => names.get(id), canManage: billing.data?.canManage ?? false }),
+    [names, billing.data?.canManage],
   );
 
   const report = useCallback(
     (err: unknown, options: { retry?: () => void } = {}) => {
       const info = describe(err);
       const action =
-        info.action?.kind === "upgrade" ? { label: info.action.label, onAction: openBillingTab }
+        info.action?.kind === "upgrade" || info.action?.kind === "manage_billing" ? { label: info.action.label, onAction: openBillingTab }
         : info.action?.kind === "retry" && options.retry ? { label: info.action.label, onAction: options.retry }
         : undefined;
       toast({ tone: "error", message: info.message, ...(action ? { action } : {}) });

@@ -20,7 +20,7 @@ const FEATURE_LABELS: Record<(typeof METERED)[number], string> = {
   premium_messages: "Premium messages",
 };
 
-type SendError = { kind: "limit"; featureId: string; message: string } | { kind: "other"; message: string };
+type SendError = { kind: "limit"; featureId: string; message: string; limitType?: string } | { kind: "other"; message: string };
 
 function Usage() {
   const { billing, status, provisioning } = useBilling();
@@ -95,7 +95,7 @@ function Dashboard() {
       const info = describe(err);
       if (data.code === "QUOTA_EXCEEDED" || data.code === "FEATURE_NOT_AVAILABLE") {
         const featureId = typeof data.details.featureId === "string" ? data.details.featureId : MODELS[model].featureId;
-        setError({ kind: "limit", featureId, message: info.message });
+        setError({ kind: "limit", featureId, message: info.message, ...(typeof data.details.limitType === "string" ? { limitType: data.details.limitType } : {}) });
       } else {
         setError({ kind: "other", message: info.message });
       }
@@ -151,7 +151,7 @@ function Dashboard() {
         </ol>
 
         {error?.kind === "limit" ? (
-          <LimitNotice featureId={error.featureId} message={error.message} onDismiss={() => setError(null)} />
+          <LimitNotice featureId={error.featureId} message={error.message} {...(error.limitType ? { limitType: error.limitType } : {})} onDismiss={() => setError(null)} />
         ) : null}
         {error?.kind === "other" ? <p role="alert" className="error">{error.message}</p> : null}
 
