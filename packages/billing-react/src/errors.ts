@@ -4,27 +4,9 @@
 // a message and, where it helps, one action (Upgrade, Try again, …).
 import { ConvexError } from "convex/values";
 
-export const BILLING_ERROR_CODES = [
-  "UNAUTHENTICATED",
-  "NO_ACTIVE_ORGANIZATION",
-  "FORBIDDEN",
-  "FEATURE_NOT_FOUND",
-  "FEATURE_NOT_AVAILABLE",
-  "QUOTA_EXCEEDED",
-  "PLAN_NOT_FOUND",
-  "CUSTOMER_NOT_FOUND",
-  "INVALID_ARGUMENT",
-  "INVALID_REDIRECT",
-  "CONFLICT",
-  "CURRENCY_MISMATCH",
-  "RATE_LIMITED",
-  "AUTUMN_UNAVAILABLE",
-  "AUTUMN_ERROR",
-  "AUTUMN_NOT_CONFIGURED",
-  "CUSTOMER_OWNERSHIP_MISMATCH",
-] as const;
+import { BILLING_ERROR_CODES, isBillingErrorCode, type BillingErrorCode } from "./errorCodes";
 
-export type BillingErrorCode = (typeof BILLING_ERROR_CODES)[number];
+export { BILLING_ERROR_CODES, type BillingErrorCode };
 
 export interface BillingErrorData {
   code: BillingErrorCode | "UNKNOWN";
@@ -38,9 +20,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-function isCode(value: unknown): value is BillingErrorCode {
-  return typeof value === "string" && (BILLING_ERROR_CODES as readonly string[]).includes(value);
-}
+const isCode = isBillingErrorCode;
 
 /** The typed billing error inside `err`, or an UNKNOWN one for anything else (network, bugs). */
 export function billingErrorOf(err: unknown): BillingErrorData {
