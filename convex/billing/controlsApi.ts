@@ -49,7 +49,8 @@ export const getSpendControls = memberQuery({
     const usageBased = new Set(plans.flatMap((p) => p.items.filter((i) => i.price?.billingMethod === "usage_based").map((i) => i.featureId)));
     return {
       controls: row?.billingControls ?? EMPTY,
-      features: [...features.values()].filter((f) => f.type !== "boolean" && !f.archived)
+      // Allocated features (seats) have no usage per period to limit or alert on.
+      features: [...features.values()].filter((f) => f.type !== "boolean" && !f.archived && (f.consumable || f.type !== "metered"))
         .map((f) => ({ featureId: f.featureId, name: f.name, type: f.type, usageBased: usageBased.has(f.featureId) }))
         .sort((a, b) => a.name.localeCompare(b.name)),
       canManage: ctx.viewer.role === "owner",

@@ -154,7 +154,7 @@ test("member: read-only, the same facts and no buttons", async ({ page, browser,
     await expect(plan.getByText("Team", { exact: true }).first()).toBeVisible();
     await expect(statusBadge(plan)).toHaveText("Active");
     await expect(plan.getByText(/^Renews on /)).toBeVisible();
-    await expect(plan.getByText("Only the owner can change the plan.")).toBeVisible();
+    await expect(memberPage.getByText(/only the owner can change the plan|ask an owner to change the plan/i)).toHaveCount(1); // said once
     for (const name of ["Free", "Pro", "Team"]) await expect(planCard(memberPage, name)).toBeVisible();
     await expect(memberPage.getByRole("main").getByRole("button")).toHaveCount(0);
   });

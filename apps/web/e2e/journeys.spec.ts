@@ -223,7 +223,7 @@ test("6. a member sees billing read-only and the branding prompt tells them to a
   expect(await activeOrganizationId(memberPage)).toBe(owner.orgId);
   await expect(currentPlan(memberPage)).toBeVisible();
   await expect(memberPage.getByRole("note").filter({ hasText: "You can view billing. Ask an owner to change the plan." })).toBeVisible();
-  await expect(currentPlan(memberPage).getByText("Only the owner can change the plan.")).toBeVisible();
+  await expect(memberPage.getByText(/only the owner can change the plan|ask an owner to change the plan/i)).toHaveCount(1); // said once
   for (const name of ["Free", "Pro", "Team"]) await expect(planCard(memberPage, name)).toBeVisible();
   await expect(memberPage.getByRole("main").getByRole("button")).toHaveCount(0);
   await snap(memberPage, info, "member-billing-readonly");

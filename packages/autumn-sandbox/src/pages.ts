@@ -40,7 +40,7 @@ button.secondary{background:transparent;color:var(--fg);border:1px solid var(--l
 function layout(title: string, body: string, status = 200): { status: number; html: string } {
   return {
     status,
-    html: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main><div class="banner"><span>Autumn sandbox &middot; test mode</span><span>No real money moves here</span></div>${body}</main></body></html>`,
+    html: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body><main><div class="banner"><span>Autumn sandbox &middot; test mode</span><span>No real money moves here</span></div>${body}</main></body></html>`,
   };
 }
 

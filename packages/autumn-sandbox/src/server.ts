@@ -173,6 +173,7 @@ export class AutumnSandbox {
     const url = new URL(req.url ?? "/", "http://sandbox");
     const path = url.pathname;
     if (req.method === "GET" && path === "/health") return send(res, 200, { ok: true });
+    if (req.method === "GET" && path === "/favicon.ico") { res.writeHead(204, { "cache-control": "max-age=86400" }); res.end(); return; } // hosted pages: no 401 in the console
     if (path.startsWith("/checkout/") || path.startsWith("/portal/") || path.startsWith("/invoices/")) {
       return this.page(req, res, path);
     }

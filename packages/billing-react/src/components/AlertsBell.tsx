@@ -51,7 +51,9 @@ export function AlertsBell() {
     <div className="billing-bell" ref={root}>
       <button type="button" className="billing-bell__button" aria-expanded={open} aria-controls={panelId} aria-label={label} data-testid="alerts-bell"
         onClick={() => setOpen((o) => !o)}>
-        <span aria-hidden="true">🔔</span>
+        <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" /><path d="M13.7 21a2 2 0 0 1-3.4 0" />
+        </svg>
         {count > 0 ? <span className="billing-bell__count" aria-hidden="true">{unread.data?.capped ? "99+" : count}</span> : null}
       </button>
       {open ? (

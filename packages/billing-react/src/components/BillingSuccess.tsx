@@ -5,6 +5,8 @@
 // "Check again" (retryActivation restarts it).
 import { useAction } from "convex/react";
 import { useBillingContext } from "../context";
+import { formatDate } from "../format";
+import { useBilling } from "../hooks/useBilling";
 import { useBillingQuery } from "../hooks/useBillingQuery";
 import { useBillingTask } from "../hooks/useBillingTask";
 import { useBillingErrors } from "../hooks/useBillingErrors";
@@ -23,7 +25,8 @@ function planIdFromLocation(): string | null {
 }
 
 export function BillingSuccess({ planId: given, onContinue }: BillingSuccessProps) {
-  const { api } = useBillingContext();
+  const { api, locale } = useBillingContext();
+  const { billing } = useBilling();
   const planId = given ?? planIdFromLocation();
   const activation = useBillingQuery(api.getActivation, planId ? { planId } : "skip");
   const plans = useBillingQuery(api.listPlans, planId ? {} : "skip");
@@ -52,11 +55,16 @@ export function BillingSuccess({ planId: given, onContinue }: BillingSuccessProp
   }
 
   const state = activation.data;
+  // A $0 trial start is not a payment: say when the first charge is instead.
+  const current = billing?.plan;
+  const trialEndsAt = current && current.planId === planId && current.status === "trialing" && current.trialEndsAt !== null ? current.trialEndsAt : null;
   if (state?.planActive) {
     return (
       <div className="billing-success" data-state="activated">
         <h2 className="billing-success__title" role="status">{name === "your plan" ? "Your plan is active" : `${name} is active`}</h2>
-        <p>Thanks! Your payment went through and everything is ready.</p>
+        {trialEndsAt !== null
+          ? <p>Your free trial has started. Nothing was charged today; the first payment is on {formatDate(trialEndsAt, locale)} unless you cancel before.</p>
+          : <p>Thanks! Your payment went through and everything is ready.</p>}
         <button type="button" className="billing-button billing-button--primary" onClick={proceed}>Continue</button>
       </div>
     );

@@ -82,7 +82,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
 
       <SpendBanner />
       <Section title="Current plan">
-        <CurrentPlan view={view} canManage={canManage} {...(currency ? { currency } : {})} />
+        <CurrentPlan view={view} canManage={canManage} readOnlyNote={false} {...(currency ? { currency } : {})} />
       </Section>
 
       <Section title="Usage">

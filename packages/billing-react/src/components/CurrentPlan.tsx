@@ -17,6 +17,8 @@ export interface CurrentPlanProps {
   view: OrgBillingView;
   canManage: boolean;
   currency?: string;
+  /** Say "Only the owner can change the plan." to non-owners (default true; the billing tab says it once, at the top). */
+  readOnlyNote?: boolean;
 }
 
 const STATUS_LABELS: Record<PlanStatus, string> = {
@@ -26,7 +28,7 @@ const STATUS_LABELS: Record<PlanStatus, string> = {
   past_due: "Past due",
 };
 
-export function CurrentPlan({ view, canManage, currency }: CurrentPlanProps) {
+export function CurrentPlan({ view, canManage, currency, readOnlyNote = true }: CurrentPlanProps) {
   const { api, locale, now, redirect, billingPath, toast } = useBillingContext();
   const uncancel = useAction(api.uncancelSubscription);
   const openPortal = useAction(api.openBillingPortal);
@@ -113,9 +115,9 @@ export function CurrentPlan({ view, canManage, currency }: CurrentPlanProps) {
             </button>
           ) : null}
         </div>
-      ) : (
+      ) : readOnlyNote ? (
         <p className="billing-muted billing-readonly-note">Only the owner can change the plan.</p>
-      )}
+      ) : null}
       {task.error ? <p role="alert" className="billing-error-text">{task.error.message}</p> : null}
       {cancelOpen ? <CancelDialog plan={plan} open onClose={() => setCancelOpen(false)} /> : null}
     </div>

@@ -38,7 +38,9 @@ export function UsageBar({ label, usage, granted, unlimited = false, nextResetAt
   const { locale } = useBillingContext();
   const labelId = useId();
   const num = (n: number) => formatNumber(n, locale);
-  const unit = display ? (granted === 1 ? display.singular : display.plural) : "";
+  const raw = display ? (granted === 1 ? display.singular : display.plural) : "";
+  // A unit that is only the feature's name lowercased ("ai credits") keeps the name's own casing ("AI credits").
+  const unit = raw && raw.toLowerCase() === label.toLowerCase() ? label : raw;
   const reset = nextResetAt ? <span>Resets on {formatDate(nextResetAt, locale)}</span> : null;
 
   if (unlimited) {
