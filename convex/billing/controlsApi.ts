@@ -21,6 +21,7 @@ import { callAutumn } from "./autumn";
 import { loadCustomer, loadCustomerDoc, loadFeatures } from "./cache";
 import { billingError } from "./errors";
 import { memberQuery, ownerAction } from "./functions";
+import { evaluateFeature } from "./entitlements";
 import { controlsToRow, customerToRow } from "./mapping";
 import { balance, billingControls, type BillingControls } from "./schema";
 
@@ -225,5 +226,29 @@ export const setUsageAlerts = ownerAction({
     return editControls(ctx, ctx.viewer.organizationId, () => ({
       usageAlerts: alerts.map((a) => ({ featureId: a.featureId, enabled: true, threshold: a.threshold, thresholdType: a.thresholdType })),
     }));
+  },
+});
+
+// ── which limit refused (Autumn's check says only allowed: false, §1.5) ──────
+
+const deniedLimit = v.union(v.literal("usage_limit"), v.literal("included"), v.literal("spend_limit"), v.literal("max_purchase"));
+
+/**
+ * Autumn refused a reserve: name the limit that bit, from the cache (whose
+ * balances the caller has just refreshed from that answer). When the cache
+ * still allows it, its window counter is behind Autumn's (usage tracked
+ * elsewhere): an enabled usage limit on the feature or its credit system is
+ * then what refused.
+ */
+export const explainDenial = internalQuery({
+  args: { organizationId: v.string(), featureId: v.string(), units: v.number() },
+  returns: deniedLimit,
+  handler: async (ctx, { organizationId, featureId, units }) => {
+    const [customer, features] = await Promise.all([loadCustomer(ctx, organizationId), loadFeatures(ctx)]);
+    const verdict = evaluateFeature({ customer, features, featureId, required: units, now: Date.now(), properties: null });
+    if (!verdict.allowed && verdict.limitType) return verdict.limitType;
+    const credit = [...features.values()].filter((f) => f.creditSchema.some((c) => c.meteredFeatureId === featureId)).map((f) => f.featureId);
+    const limited = (customer?.billingControls?.usageLimits ?? []).some((l) => l.enabled && l.filter.length === 0 && (l.featureId === featureId || credit.includes(l.featureId)));
+    return limited ? "usage_limit" : "included";
   },
 });

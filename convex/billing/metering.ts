@@ -206,10 +206,12 @@ async function reserve(ctx: ActionCtx, r: Reservation): Promise<ReserveOutcome> 
   if (!answer.allowed) {
     await advance(ctx, { lockId: r.lockId, event: { type: "reserve_denied" }, balances });
     const remaining = remainingUnits(r.featureId, balances, r.creditCosts);
+    // Which limit refused (an owner's usage/spend limit is raised, not upgraded away): controlsApi.ts.
+    const limitType = await ctx.runQuery(internal.billing.controlsApi.explainDenial, { organizationId: r.organizationId, featureId: r.featureId, units: r.units });
     return {
       kind: "denied",
       error: billingError("QUOTA_EXCEEDED", `Not enough ${r.featureId} left: ${r.units} needed, ${remaining} remaining`, {
-        featureId: r.featureId, remaining, required: r.units, included: balances.length > 0,
+        featureId: r.featureId, remaining, required: r.units, included: balances.length > 0, limitType,
       }),
     };
   }

@@ -64,12 +64,15 @@ describe("spend and usage controls", () => {
     expect((await b.as(member, orgId).query(api.billing.controlsApi.getSpendControls, {})).canManage).toBe(false);
     for (const r of [5, 6]) expect(await agree(orgId, "standard_messages", r)).toMatchObject({ ours: r <= 5, theirs: r <= 5 });
     await use(orgId, "standard_messages", 5, "ul-1");
-    expect(await errorData(use(orgId, "standard_messages", 1, "ul-2"))).toMatchObject({ code: "QUOTA_EXCEEDED" });
+    expect(await errorData(use(orgId, "standard_messages", 1, "ul-2"))).toMatchObject({ code: "QUOTA_EXCEEDED", limitType: "usage_limit" });
     expect(await b.as(member, orgId).query(api.billing.api.checkFeature, { featureId: "standard_messages" }))
       .toMatchObject({ allowed: false, limitType: "usage_limit" });
     // Raising it unblocks at once, in both.
     await set(owner, { featureId: "standard_messages", limit: 10, interval: "day" });
     expect(await agree(orgId, "standard_messages", 1)).toMatchObject({ ours: true, theirs: true });
+    // Usage tracked elsewhere (the cache's window is behind): Autumn refuses, and the error still names the usage limit.
+    await b.autumn.autumn.track({ customerId: orgId, featureId: "standard_messages", value: 5 });
+    expect(await errorData(use(orgId, "standard_messages", 1, "ul-3"))).toMatchObject({ code: "QUOTA_EXCEEDED", limitType: "usage_limit" });
     await set(owner, { featureId: "standard_messages", limit: null });
     expect((await row(orgId))?.billingControls?.usageLimits).toEqual([]);
   });
