@@ -43,7 +43,8 @@ interface Row { op: string; ours: { before?: number; total: number; calls: Calls
 /** Count an operation's Autumn calls, and the ones made before its work started (if it has work). */
 async function measure(fn: () => Promise<unknown>): Promise<{ before?: number; total: number; calls: Calls }> {
   atWork = null;
-  const r = await countCalls(b, fn);
+  // The total includes what the operation leaves to the background (the metered confirm runs after it returns).
+  const r = await countCalls(b, async () => { const value = await fn(); await b.drainScheduled(); return value; });
   const snapshot = atWork as Calls | null;
   return { ...(snapshot ? { before: total(snapshot) } : {}), total: r.total, calls: r.calls };
 }

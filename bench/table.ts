@@ -15,7 +15,8 @@ interface Reconcile { measured: ReconcileRun[]; pageSize: number; pacingMs: numb
 interface Race { allowed: number; denied: number; after: { granted: number; remaining: number; usage: number }; calls: Calls }
 interface Contention {
   racers: number; balance: number; ours: Race; naive: Race;
-  throughput: { ops: number; concurrency: number; rounds: number; oursMedian: number; naiveMedian: number };
+  throughput: { ops: number; concurrency: number; rounds: number; oursMedian: number; naiveMedian: number; sendEventMedian?: number };
+  hotRows?: { ops: number; leasedShare: number; leases: number; perOp: { leaseRow: number; cacheRow: number; ledgerRow: number }; before: { cacheRow: number; ledgerRow: number }; exact: boolean };
   raw: { ops: number; concurrency: number; rounds: number; oursMedian: number; naiveMedian: number };
 }
 interface Convergence { runs: number; webhookMedianMs: number; webhookSyncDelayMs: number; watcherMedianMs: number; watchBackoffMs: number[] }
@@ -130,8 +131,17 @@ export function renderTable(r: Results): string {
       `**${c.ours.allowed}**, ${c.ours.denied} \`QUOTA_EXCEEDED\`; Autumn after: usage ${c.ours.after.usage}, remaining ${c.ours.after.remaining}`,
       `naive: ${c.naive.allowed} allowed; Autumn after: usage ${c.naive.after.usage}, remaining ${c.naive.after.remaining} → ${c.naive.allowed - c.naive.after.usage} unbilled`,
       c.ours.allowed === c.balance ? "exact ✓" : "✗");
-    add("c", `Throughput, reserve → work → confirm (${c.throughput.concurrency} in flight, median of ${c.throughput.rounds}×${c.throughput.ops})`, "ops/s, end to end (incl. convex-test mutations)",
-      `${int(c.throughput.oursMedian)}`, `naive check → work → track: ${int(c.throughput.naiveMedian)}`, `${(c.throughput.oursMedian / c.throughput.naiveMedian).toFixed(2)}×`);
+    const ratio = c.throughput.oursMedian / c.throughput.naiveMedian;
+    add("c", `Throughput, claim (lease or lock) → work → background confirm (${c.throughput.concurrency} in flight, median of ${c.throughput.rounds}×${c.throughput.ops})`, "ops/s, end to end (incl. convex-test mutations)",
+      `**${int(c.throughput.oursMedian)}**`,
+      `naive check → work → track: ${int(c.throughput.naiveMedian)}${c.throughput.sendEventMedian !== undefined ? `; single \`check\` with \`send_event\` → work: ${int(c.throughput.sendEventMedian)}` : ""}`,
+      `${ratio.toFixed(2)}× naive${c.throughput.sendEventMedian !== undefined ? `, ${(c.throughput.oursMedian / c.throughput.sendEventMedian).toFixed(2)}× send_event` : ""}; target ≥ 1.5× ${ratio >= 1.5 ? "✓" : "✗"}`);
+    if (c.hotRows) {
+      const h = c.hotRows;
+      const f = (x: number): string => x.toFixed(x < 0.1 ? 3 : 2);
+      add("c", "″ metered calls with no Autumn round trip before the work", "share of calls", `**${(h.leasedShare * 100).toFixed(0)}%** (units taken from ${h.leases} leases of a locked block)`, "naive and send_event: 0% (a check per call)", h.exact ? "usage exact ✓" : "usage ✗");
+      add("c", "″ writes per op to any single shared row", "writes / op", `lease row ${f(h.perOp.leaseRow)}, org cache row ${f(h.perOp.cacheRow)}, day ledger row ${f(h.perOp.ledgerRow)}`, `before: cache row ${h.before.cacheRow}, ledger row ${h.before.ledgerRow} (every reserve and confirm)`, "");
+    }
     add("c", `″ Autumn calls only (${c.raw.concurrency} in flight, median of ${c.raw.rounds}×${c.raw.ops})`, "ops/s, through the sandbox",
       `${int(c.raw.oursMedian)} (lock check + finalize)`, `${int(c.raw.naiveMedian)} (check + track)`, `${(c.raw.oursMedian / c.raw.naiveMedian).toFixed(2)}×`);
   }

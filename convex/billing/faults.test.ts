@@ -75,8 +75,16 @@ describe("fail closed, cached reads keep working", () => {
     expect(await send(orgId, "slow-1")).toBe("AUTUMN_UNAVAILABLE");
     delete process.env.AUTUMN_TIMEOUT_MS;
     await b.autumn.control("/sandbox/faults", undefined, "DELETE");
-    expect(await usage(orgId)).toBe(before);
     expect(await b.as(owner, orgId).query(api.chat.chat.listMessages, {})).toHaveLength(0);
+    // Like a real server, Autumn finished the check after the client gave up: its lock holds the unit
+    // until the sweeper releases it by its id (reservations/sweeper.ts); then nothing is charged.
+    const locks = () => Object.values((b.autumn.sandbox as unknown as { store: { state: { locks: Record<string, { customer_id: string; status: string }> } } })
+      .store.state.locks).filter((l) => l.customer_id === orgId && l.status === "held").length;
+    const until = Date.now() + 5_000;
+    while (locks() === 0 && Date.now() < until) await new Promise((r) => setImmediate(r));
+    await b.t.action(internal.billing.reservations.sweeper.sweep, { now: Date.now() + 3 * 60_000 });
+    expect(locks()).toBe(0);
+    expect(await usage(orgId)).toBe(before);
 
     const statsBefore = await b.autumn.control("/sandbox/stats", undefined, "GET");
     const billing = await b.as(owner, orgId).query(api.billing.api.getOrgBilling, {});

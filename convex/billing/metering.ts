@@ -51,7 +51,8 @@ import {
 import { crashPoint } from "./reservations/crash";
 import { DAY_MS, readLedger, utcDay } from "./reservations/ledger";
 import { LOCK_TTL_MS } from "./reservations/machine";
-import { wantsLease, openLeaseAfter } from "./reservations/leasing";
+import { LEASE_BLOCK } from "./reservations/lease";
+import { openLease } from "./reservations/leasing";
 
 export { lockIdFor } from "./reservations/autumnCalls";
 export { utcDay } from "./reservations/ledger";
@@ -90,6 +91,8 @@ export interface MeteredUsageArgs {
   idempotencyKey: string;
   /** Fail open for this call when Autumn is unreachable; default per feature (`failOpenFor`). */
   failOpen?: boolean;
+  /** Take the units from a lease when the feature has headroom (default true; false = a lock of its own). */
+  lease?: boolean;
 }
 
 interface Reservation {
@@ -131,9 +134,8 @@ export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work
   if (!idempotencyKey || idempotencyKey.length > 200) throw billingError("INVALID_ARGUMENT", "idempotencyKey must be 1-200 characters");
 
   const expiresAt = Date.now() + LOCK_TTL_MS;
-  const lease = !opts.noLease && (await wantsLease(ctx, organizationId, featureId, units));
   const claim = await ctx.runMutation(internal.billing.reservations.store.claim, {
-    organizationId, featureId, units, baseLockId: lockIdFor(organizationId, featureId, idempotencyKey), expiresAt, lease,
+    organizationId, featureId, units, baseLockId: lockIdFor(organizationId, featureId, idempotencyKey), expiresAt, lease: !opts.noLease && args.lease !== false,
   });
   if (claim.kind === "duplicate") return { kind: "duplicate", lockId: claim.lockId };
   if (claim.kind === "in_flight") {
@@ -145,8 +147,12 @@ export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work
   let reserved: Balance[] | null = null;
   if (claim.kind === "claimed") {
     await advance(ctx, { lockId: r.lockId, event: { type: "begin_reserve" } });
+    // No lease had room: open one for the next calls, alongside this call's own reserve (no added latency).
+    const opening = claim.openLease
+      ? openLease(ctx, { lockId: claim.openLease, organizationId, featureId, units: LEASE_BLOCK, expiresAt })
+      : Promise.resolve();
     try {
-      const outcome = await reserve(ctx, r);
+      const outcome = await reserve(ctx, r).finally(() => opening);
       if (outcome.kind === "denied") throw outcome.error; // the row is already released
       reserved = outcome.balances;
     } catch (err) {
@@ -159,7 +165,6 @@ export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work
       }
       throw err;
     }
-    if (lease) await openLeaseAfter(ctx, organizationId, featureId, reserved);
   }
   crashPoint("after_reserve", r.lockId);
 

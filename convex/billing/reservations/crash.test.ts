@@ -85,7 +85,7 @@ describe("crash at every step × 100, then the sweeper", () => {
         await Promise.all(Array.from({ length: 10 }, async () => {
           while (next < OPS) {
             const i = next++;
-            await withMeteredUsage(ctx, { organizationId: orgId, featureId: FEATURE, idempotencyKey: `${point}-${i}` }, async () => { ran[point] += 1; })
+            await withMeteredUsage(ctx, { organizationId: orgId, featureId: FEATURE, idempotencyKey: `${point}-${i}`, lease: false }, async () => { ran[point] += 1; })
               .catch((err: unknown) => { if (!(err instanceof Error && err.name === "CrashError") && !String(err).includes("CrashError")) throw err; });
           }
         }));
@@ -124,7 +124,7 @@ describe("reserve timeouts", () => {
     // Every attempt (the first and the client's retries) is slower than the client waits.
     await b.autumn.control("/sandbox/faults", { route: "balances.check", mode: "latency", latency_ms: 250, count: 20 });
     const outcomes = await b.t.action(async (ctx) => Promise.all([0, 1, 2, 3, 4].map((i) =>
-      withMeteredUsage(ctx, { organizationId: orgId, featureId: FEATURE, units: 2, idempotencyKey: `slow-${i}` }, async () => "ran")
+      withMeteredUsage(ctx, { organizationId: orgId, featureId: FEATURE, units: 2, idempotencyKey: `slow-${i}`, lease: false }, async () => "ran")
         .catch((err: unknown) => String((err as { data?: { code?: string } }).data?.code ?? err)))));
     expect(outcomes).toEqual(Array.from({ length: 5 }, () => "AUTUMN_UNAVAILABLE"));
     delete process.env.AUTUMN_TIMEOUT_MS;
@@ -150,7 +150,7 @@ describe("a key retried after its lock expired while its confirm is pending", ()
     const orgId = await newOrg("Expired Co", 100);
     await b.autumn.control("/sandbox/faults", { route: "balances.finalize", mode: "error", status: 500, count: 1000 });
     let runs = 0;
-    const args = { organizationId: orgId, featureId: FEATURE, idempotencyKey: "once" };
+    const args = { organizationId: orgId, featureId: FEATURE, idempotencyKey: "once", lease: false };
     await b.t.action((ctx) => withMeteredUsage(ctx, args, async () => { runs += 1; }));
     await b.drainScheduled();
     expect((await rows(orgId)).map((r) => r.state)).toEqual(["work_done"]);

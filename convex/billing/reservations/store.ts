@@ -16,7 +16,7 @@ import { balanceDelta, creditCost, type BalanceDelta, type CreditCost } from "./
 import { addToLedger } from "./ledger";
 import { isAbandoned, OPEN_STATES, tryTransition, type ReservationEvent, type ReservationState } from "./machine";
 import { reservationState } from "./schema";
-import { takeFromLease } from "./lease";
+import { leaseEligible, LEASE_TAKE_MS, takeFromLease } from "./lease";
 
 const MAX_ATTEMPTS_PER_KEY = 20;
 
@@ -81,7 +81,8 @@ async function creditCostsFor(ctx: MutationCtx, featureId: string): Promise<Cred
 // ── claim ────────────────────────────────────────────────────────────────────
 
 const claimResult = v.union(
-  v.object({ kind: v.literal("claimed"), lockId: v.string(), creditCosts: v.array(creditCost) }),
+  /** `openLease`: a lease row this call should open in Autumn (alongside its own reserve). */
+  v.object({ kind: v.literal("claimed"), lockId: v.string(), creditCosts: v.array(creditCost), openLease: v.union(v.string(), v.null()) }),
   /** Units taken from a lease: the row is already reserved, no Autumn call before the work. */
   v.object({ kind: v.literal("leased"), lockId: v.string(), leaseLockId: v.string(), expiresAt: v.number(), creditCosts: v.array(creditCost) }),
   v.object({ kind: v.literal("duplicate"), lockId: v.string() }),
@@ -124,16 +125,18 @@ export const claim = internalMutation({
     const lockId = tries.length === 0 ? baseLockId : `${baseLockId}#${tries.length + 1}`;
     const creditCosts = await creditCostsFor(ctx, featureId);
     const base = { organizationId, featureId, lockId, units, createdAt: now, updatedAt: now, settledAt: null, outcome: null };
-    if (lease && creditCosts.length === 0) {
-      const taken = await takeFromLease(ctx, { organizationId, featureId, units, now });
-      if (taken) {
+    let openLease: string | null = null;
+    if (lease && await leaseEligible(ctx, organizationId, featureId, units)) {
+      const taken = await takeFromLease(ctx, { organizationId, featureId, units, now, expiresAt });
+      if (taken.kind === "taken") {
         // claimed → reserved in one transaction (lease_taken): nothing is asked of Autumn in between.
         await ctx.db.insert("billingReservations", { ...base, state: "reserved", expiresAt: taken.expiresAt, leaseLockId: taken.leaseLockId });
         return { kind: "leased" as const, lockId, leaseLockId: taken.leaseLockId, expiresAt: taken.expiresAt, creditCosts };
       }
+      if (taken.kind === "open") openLease = taken.leaseLockId;
     }
     await ctx.db.insert("billingReservations", { ...base, state: "claimed", expiresAt });
-    return { kind: "claimed" as const, lockId, creditCosts };
+    return { kind: "claimed" as const, lockId, creditCosts, openLease };
   },
 });
 
@@ -195,6 +198,11 @@ async function sideEffects(
   switch (event.type) {
     case "reserve_ok":
     case "reserve_denied": {
+      if (row.leaseSlot && event.type === "reserve_ok") {
+        // A lease now open: close it (confirm what was spent, release the rest) when its take window ends.
+        await ctx.db.patch(row._id, { takeUntil: o.now + LEASE_TAKE_MS });
+        await ctx.scheduler.runAfter(LEASE_TAKE_MS, internal.billing.reservations.leasing.closeLease, { lockId: row.lockId });
+      }
       const cached = await writeBalanceSnapshot(ctx, organizationId, o.balances ?? []);
       if (event.type === "reserve_ok") await countInUsageWindows(ctx, organizationId, row);
       // Autumn knows the customer but the cache has no row yet: fetch the whole snapshot once.
@@ -221,10 +229,10 @@ async function sideEffects(
       return;
     case "settled": {
       if (o.balances) await writeBalanceSnapshot(ctx, organizationId, o.balances);
-      if (row.leaseSlot) return; // a lease: its operations are settled (and counted) by settleLeaseChildren
+      const units = row.leaseSlot ? (row.spent ?? 0) : row.units; // a lease bills what its operations spent
       const feature = await ctx.db.query("billingFeatures").withIndex("by_featureId", (q) => q.eq("featureId", row.featureId)).unique();
       // Allocated features (seats) are not consumption: they stay out of the usage chart.
-      if (feature?.consumable !== false) await addToLedger(ctx, organizationId, row.featureId, row.units, o.now);
+      if (feature?.consumable !== false) await addToLedger(ctx, organizationId, row.featureId, units, o.now);
       return;
     }
     default:
@@ -267,7 +275,7 @@ export const listAbandoned = internalQuery({
       const rows = await ctx.db.query("billingReservations")
         .withIndex("by_state_expiresAt", (q) => q.eq("state", state).lte("expiresAt", now))
         .take(limit);
-      out.push(...rows.filter((r) => !r.leaseSlot));
+      out.push(...rows);
     }
     return out;
   },

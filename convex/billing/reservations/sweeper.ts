@@ -10,6 +10,7 @@ import { internalAction, internalMutation } from "../../_generated/server";
 import { machineState, type Row } from "./store";
 import { sweepActionFor } from "./machine";
 import { releaseAbandoned, settleWorkDone, type StepResult } from "./settle";
+import { closeLeaseNow } from "./leasing";
 /** A reservation is kept this long after it ended, so a repeated key is recognised (Autumn keeps keys 24 h). */
 export const SETTLED_RETENTION_MS = 24 * 3_600_000;
 
@@ -17,6 +18,7 @@ const PAGE = 100;
 const CONCURRENCY = 8;
 
 async function sweepRow(ctx: Parameters<typeof settleWorkDone>[0], row: Row, now: number): Promise<StepResult> {
+  if (row.leaseSlot && row.state === "reserved") return closeLeaseNow(ctx, row.lockId);
   const action = sweepActionFor({ state: machineState(row.state), leased: row.leaseLockId !== undefined });
   switch (action) {
     case "release_local":

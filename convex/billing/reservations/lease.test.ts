@@ -1,0 +1,115 @@
+// Leases: a feature with headroom reserves a block under one lock and calls
+// spend it locally (no Autumn round trip before their work); exactness holds
+// (every unit spent is held by Autumn; a balance of 50 is never leased), a
+// failed work gives its unit back to the lease, and closing a lease confirms
+// exactly what was spent (override_value) and gives the rest back.
+import { ConvexError } from "convex/values";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { internal } from "../../_generated/api";
+import { withMeteredUsage } from "../metering";
+import { startBillingTest, type BillingTest, type TestUser } from "../testing.helpers";
+import { LEASE_BLOCK } from "./lease";
+
+const FEATURE = "standard_messages";
+let b: BillingTest;
+let owner: TestUser;
+
+beforeAll(async () => {
+  b = await startBillingTest();
+  await b.t.action(internal.billing.sync.syncPlans, {});
+  owner = await b.signUp("lease@example.com", "Lee Lease");
+});
+afterAll(async () => { await b.close(); });
+
+async function newOrg(name: string, granted: number | null): Promise<string> {
+  const orgId = await b.createOrg(owner, name);
+  await b.drainScheduled();
+  if (granted !== null) {
+    await b.autumn.autumn.balances.update({ customerId: orgId, featureId: FEATURE, includedGrant: granted, usage: 0 } as never);
+    await b.t.action(internal.billing.sync.syncCustomer, { organizationId: orgId });
+  }
+  return orgId;
+}
+async function autumnBalance(orgId: string) {
+  const bal = (await b.autumn.autumn.customers.get({ customerId: orgId })).balances[FEATURE];
+  return { remaining: bal?.remaining, usage: bal?.usage };
+}
+function heldLocks(orgId: string): number {
+  const locks = (b.autumn.sandbox as unknown as { store: { state: { locks: Record<string, { customer_id: string; status: string }> } } }).store.state.locks;
+  return Object.values(locks).filter((l) => l.customer_id === orgId && l.status === "held").length;
+}
+const rows = (orgId: string) => b.t.run((ctx) => ctx.db.query("billingReservations").filter((q) => q.eq(q.field("organizationId"), orgId)).collect());
+async function ledger(orgId: string): Promise<number> {
+  const days = await b.t.run((ctx) => ctx.db.query("billingUsageDays").filter((q) => q.eq(q.field("organizationId"), orgId)).collect());
+  return days.reduce((s, d) => s + d.units, 0);
+}
+async function closeAllLeases(orgId: string): Promise<void> {
+  for (const lease of (await rows(orgId)).filter((r) => r.leaseSlot && r.state === "reserved")) {
+    await b.t.action(internal.billing.reservations.leasing.closeLease, { lockId: lease.lockId });
+  }
+  await b.drainScheduled();
+}
+async function run(orgId: string, n: number, concurrency: number, prefix: string, work: (i: number) => Promise<void> = async () => {}) {
+  return b.t.action(async (ctx) => {
+    let next = 0;
+    const out = { ok: 0, codes: [] as string[] };
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        try {
+          await withMeteredUsage(ctx, { organizationId: orgId, featureId: FEATURE, idempotencyKey: `${prefix}-${i}` }, () => work(i));
+          out.ok += 1;
+        } catch (err) {
+          out.codes.push(err instanceof ConvexError ? String((err.data as { code: string }).code) : String(err));
+        }
+      }
+    }));
+    return out;
+  });
+}
+
+describe("leases", () => {
+  it("with headroom, most calls need no Autumn call before the work; usage is exact after the leases settle", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg("Lease Co", 100_000);
+    await b.autumn.control("/sandbox/stats/reset", {});
+    let works = 0;
+    const result = await run(orgId, 200, 20, "lease", async () => { works += 1; });
+    expect(result).toEqual({ ok: 200, codes: [] });
+    expect(works).toBe(200);
+    const calls = ((await b.autumn.control("/sandbox/stats", undefined, "GET")) as { calls: Record<string, number> }).calls;
+    // Far fewer checks than calls: each lease's check covers LEASE_BLOCK calls.
+    expect(calls["balances.check"] ?? 0).toBeLessThan(120);
+    const leased = (await rows(orgId)).filter((r) => r.leaseLockId).length;
+    expect(leased).toBeGreaterThanOrEqual(100);
+    await closeAllLeases(orgId);
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 100_000 - 200, usage: 200 });
+    expect(heldLocks(orgId)).toBe(0);
+    expect(await ledger(orgId)).toBe(200);
+    const all = await rows(orgId);
+    expect(all.filter((r) => !r.leaseSlot).every((r) => r.state === "settled")).toBe(true);
+    expect(all.filter((r) => r.leaseSlot).every((r) => r.state === "settled" || r.state === "released")).toBe(true);
+    for (const lease of all.filter((r) => r.leaseSlot)) expect(lease.units).toBe(LEASE_BLOCK);
+  });
+
+  it("200 concurrent calls on a balance of exactly 50 run exactly 50 works (no lease without headroom)", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg("Tight Co", null);
+    let works = 0;
+    const result = await run(orgId, 200, 200, "tight", async () => { works += 1; });
+    expect(result.ok).toBe(50);
+    expect(works).toBe(50);
+    expect(result.codes.every((c) => c === "QUOTA_EXCEEDED")).toBe(true);
+    await b.drainScheduled();
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 0, usage: 50 });
+    expect((await rows(orgId)).some((r) => r.leaseSlot)).toBe(false);
+  });
+
+  it("a leased call whose work fails gives its unit back to the lease; the lease confirms only what was spent", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg("Fail Lease Co", 100_000);
+    const result = await run(orgId, 60, 4, "mixed", async (i) => { if (i % 3 === 0) throw new Error("work failed"); });
+    expect(result.ok).toBe(40);
+    await closeAllLeases(orgId);
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 100_000 - 40, usage: 40 });
+    expect(heldLocks(orgId)).toBe(0);
+    expect(await ledger(orgId)).toBe(40);
+  });
+});
