@@ -9,7 +9,7 @@
 import { v } from "convex/values";
 import { components } from "./_generated/api";
 import { internalMutation, type MutationCtx } from "./_generated/server";
-import { setUserRole, type UserDoc } from "./billing/orgDirectory";
+import { setUserRole, type UserDoc } from "./orgs/directory";
 
 type PackagedModel = "user" | "session";
 

@@ -19,7 +19,8 @@ import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
 import authSchema from "./betterAuth/schema";
 import { authPlugins } from "./authPlugins";
-import { isBootstrapAdmin, setUserRole } from "./billing/orgDirectory";
+import { onOrganizationCreated } from "./billing/provisioning";
+import { isBootstrapAdmin, setUserRole } from "./orgs/directory";
 
 /** better-auth's built-in fallback secret (public: in its source) and our own placeholder. */
 const PUBLIC_SECRETS = new Set(["better-auth-secret-12345678901234567890", "change-me-to-32-random-characters"]);
@@ -58,16 +59,9 @@ export const authComponent = createClient<DataModel, typeof authSchema>(componen
       },
     },
     organization: {
-      onCreate: async (ctx, org) => {
-        // Same transaction as the insert; the sync itself runs later, in an action.
-        await ctx.scheduler.runAfter(0, internal.billing.provisioning.provisionOrganization, {
-          organizationId: org._id,
-        });
-        // An empty plan cache (a fresh deployment nobody has synced yet) fills itself (billing/catalogFill.ts).
-        if ((await ctx.db.query("billingPlans").first()) === null) {
-          await ctx.scheduler.runAfter(0, internal.billing.sync.syncPlans, {});
-        }
-      },
+      // The billing host's org-created hook (billing/host.ts): provisioning scheduled in the same
+      // transaction as the insert, and a catalog sync while the plan cache is empty.
+      onCreate: async (ctx, org) => onOrganizationCreated(ctx, org._id),
     },
   },
 });

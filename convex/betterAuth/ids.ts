@@ -1,4 +1,4 @@
-// Id validation for the app (billing/orgDirectory.ts). On a real deployment
+// Id validation for the app (orgs/directory.ts). On a real deployment
 // `ctx.db.get` THROWS on a string that is not an id (convex-test returns
 // null), and only this component's own `db` can normalize ids of its tables.
 // The app calls this before any `_id` lookup of a caller-supplied id.

@@ -9,7 +9,7 @@ import { featureUsage, type FeatureUsage } from "./api";
 import { liveFeatureUsage } from "./usage";
 import { planSyncResult, customerSyncResult, runPlanSync } from "./sync";
 import { provision } from "./provisioning";
-import { listOrganizations, requireOrganizationId } from "./orgDirectory";
+import { host, requireOrganizationId } from "./host";
 import { historyEntry, planFields, syncRunFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
 import { ownershipConflictError } from "./ownership";
@@ -74,14 +74,14 @@ export const adminListOrgs = adminQuery({
     continueCursor: v.string(),
   }),
   handler: async (ctx, { paginationOpts, search }) => {
-    const result = await listOrganizations(ctx, {
+    const result = await host.listOrganizations(ctx, {
       numItems: Math.min(paginationOpts.numItems, 100), cursor: paginationOpts.cursor, ...(search ? { namePrefix: search } : {}),
     });
     const features = await loadFeatures(ctx);
     const page = await Promise.all(result.page.map(async (org) => {
-      const view = orgBillingViewOf(org._id, await loadCustomer(ctx, org._id), features, new Map(), Date.now());
+      const view = orgBillingViewOf(org.id, await loadCustomer(ctx, org.id), features, new Map(), Date.now());
       return {
-        organizationId: org._id, name: org.name, slug: org.slug ?? null, createdAt: org.createdAt,
+        organizationId: org.id, name: org.name, slug: org.slug, createdAt: org.createdAt,
         planName: view.plan?.name ?? null, status: view.plan?.status ?? null, provisioned: view.provisioned,
       };
     }));

@@ -7,7 +7,7 @@ import { internal } from "../_generated/api";
 import { makeFunctionReference } from "convex/server";
 import { loadCustomer, loadFeatures, loadPlans } from "./cache";
 import { evaluateFeature } from "./entitlements";
-import { memberAction, memberQuery } from "./functions";
+import { canManage, memberAction, memberQuery } from "./functions";
 import { display, historyEntry, planFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
 
@@ -57,14 +57,14 @@ export const listPlans = memberQuery({
 /** The org's plan, status, scheduled change, balances, flags and invoices, plus what the caller may do. */
 export const getOrgBilling = memberQuery({
   args: {},
-  returns: v.object({ billing: orgBillingView, role: v.union(v.literal("owner"), v.literal("admin"), v.literal("member")), canManage: v.boolean() }),
+  returns: v.object({ billing: orgBillingView, role: v.string(), canManage: v.boolean() }),
   handler: async (ctx) => {
     const orgId = ctx.viewer.organizationId;
     const [row, features, plans] = await Promise.all([loadCustomer(ctx, orgId), loadFeatures(ctx), loadPlans(ctx, true)]);
     return {
       billing: orgBillingViewOf(orgId, row, features, new Map(plans.map((p) => [p.planId, p])), Date.now()),
       role: ctx.viewer.role,
-      canManage: ctx.viewer.role === "owner",
+      canManage: canManage(ctx.viewer),
     };
   },
 });

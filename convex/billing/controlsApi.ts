@@ -20,7 +20,7 @@ import { internalMutation, internalQuery } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { loadCustomer, loadCustomerDoc, loadFeatures } from "./cache";
 import { billingError } from "./errors";
-import { memberQuery, ownerAction } from "./functions";
+import { canManage, memberQuery, ownerAction } from "./functions";
 import { evaluateFeature } from "./entitlements";
 import { controlsToRow, customerToRow } from "./mapping";
 import { balance, billingControls, type BillingControls } from "./schema";
@@ -54,7 +54,7 @@ export const getSpendControls = memberQuery({
       features: [...features.values()].filter((f) => f.type !== "boolean" && !f.archived && (f.consumable || f.type !== "metered"))
         .map((f) => ({ featureId: f.featureId, name: f.name, type: f.type, usageBased: usageBased.has(f.featureId) }))
         .sort((a, b) => a.name.localeCompare(b.name)),
-      canManage: ctx.viewer.role === "owner",
+      canManage: canManage(ctx.viewer),
     };
   },
 });

@@ -11,9 +11,10 @@
 //  - offline / dev: no key → the row is stored `local`; nothing leaves the
 //    machine and nothing is dropped: the dev stack shows it at /dev/outbox.
 import { v } from "convex/values";
-import { components, internal } from "../_generated/api";
+import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { host } from "./host";
 
 export const RESEND_URL = "https://api.resend.com/emails";
 export const SEND_RETRY_DELAYS_MS = [10_000, 60_000, 300_000, 1_800_000];
@@ -42,22 +43,10 @@ export async function enqueueEmail(ctx: MutationCtx, input: EmailInput): Promise
   return id;
 }
 
-/** Emails of the org's owners (better-auth member rows with role owner). */
+/** Emails of the org's owners (from the app's host, billing/host.ts). */
 export async function ownerEmails(ctx: MutationCtx, organizationId: string): Promise<string[]> {
-  const members = (await ctx.runQuery(components.betterAuth.adapter.findMany, {
-    model: "member" as "user",
-    where: [{ field: "organizationId", value: organizationId }],
-    paginationOpts: { numItems: 200, cursor: null },
-  })).page as Array<{ userId: string; role: string }>;
-  const owners = members.filter((m) => m.role.split(",").map((r) => r.trim()).includes("owner")).slice(0, MAX_OWNERS);
-  const emails: string[] = [];
-  for (const m of owners) {
-    const user = (await ctx.runQuery(components.betterAuth.adapter.findOne, {
-      model: "user", where: [{ field: "_id", value: m.userId }],
-    })) as { email?: string } | null;
-    if (user?.email) emails.push(user.email);
-  }
-  return [...new Set(emails)];
+  const owners = (await host.owners(ctx, organizationId)).slice(0, MAX_OWNERS);
+  return [...new Set(owners.flatMap((o) => (o.email ? [o.email] : [])))];
 }
 
 export const getRow = internalQuery({

@@ -3,82 +3,64 @@
 // none can forget its permission check, and every one resolves the org from
 // the caller's token (activeOrganizationId), never from an argument.
 //
-//   billing:read   → org owner, admin, member
-//   billing:manage → org owner
-//   admin          → global admins (better-auth admin plugin role "admin",
-//                    or a VERIFIED email listed in BILLING_ADMIN_EMAILS)
+//   billing:read   → read the org's billing (the host maps its roles)
+//   billing:manage → change it (plans, add-ons, controls)
+//   admin          → the host's global admins
+//
+// Who the caller is and what they may do comes from the app's host
+// (billing/host.ts); the module knows no role names and no auth library.
 import { customAction, customCtx, customMutation, customQuery } from "convex-helpers/server/customFunctions";
-import { action, mutation, query, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
-import type { OrgRole } from "../authPlugins";
+import { action, mutation, query } from "../_generated/server";
 import { billingError } from "./errors";
-import { findMember, findUser, isBootstrapAdmin } from "./orgDirectory";
+import { host, type BillingCtx, type BillingPermission, type HostMembership, type HostUser } from "./host";
 
-export type Permission = "billing:read" | "billing:manage";
-
-const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
-  owner: ["billing:read", "billing:manage"],
-  admin: ["billing:read"],
-  member: ["billing:read"],
-};
-
-export interface Caller {
-  userId: string;
-  email: string | null;
-  name: string | null;
-  isGlobalAdmin: boolean;
-}
+export type Permission = BillingPermission;
+export type Caller = HostUser;
 
 export interface OrgViewer extends Caller {
   organizationId: string;
-  role: OrgRole;
+  /** The host's role name (display only). */
+  role: string;
+  permissions: readonly Permission[];
 }
-
-type AnyCtx = QueryCtx | MutationCtx | ActionCtx;
 
 /** The authenticated caller, or UNAUTHENTICATED. */
-export async function requireCaller(ctx: AnyCtx): Promise<Caller & { activeOrganizationId: string | null }> {
-  const identity = await ctx.auth.getUserIdentity();
-  if (!identity) throw billingError("UNAUTHENTICATED", "Sign in to use billing");
-  const user = await findUser(ctx, identity.subject);
-  if (!user) throw billingError("UNAUTHENTICATED", "Your account no longer exists");
-  const email = user.email ?? null;
-  const active = identity.activeOrganizationId;
-  return {
-    userId: user._id,
-    email,
-    name: user.name ?? null,
-    // A listed address counts only once verified: signing up with someone else's address proves nothing.
-    isGlobalAdmin: user.role === "admin" || (user.emailVerified === true && isBootstrapAdmin(email)),
-    activeOrganizationId: typeof active === "string" && active.length > 0 ? active : null,
-  };
+export async function requireCaller(ctx: BillingCtx): Promise<Caller & { activeOrganizationId: string | null }> {
+  const viewer = await host.viewer(ctx);
+  if (!viewer) throw billingError("UNAUTHENTICATED", "Sign in to use billing");
+  return viewer;
 }
 
-/** The caller's role in an organization, or null when not a member. */
-export async function roleIn(ctx: AnyCtx, organizationId: string, userId: string): Promise<OrgRole | null> {
-  const role = (await findMember(ctx, organizationId, userId))?.role;
-  // better-auth stores multiple roles comma-separated; the strongest wins.
-  const roles = (role ?? "").split(",").map((r) => r.trim());
-  if (roles.includes("owner")) return "owner";
-  if (roles.includes("admin")) return "admin";
-  if (roles.includes("member")) return "member";
-  return null;
+/** The caller's membership (role and permissions) in an organization, or null when not a member. */
+export function membershipIn(ctx: BillingCtx, organizationId: string, userId: string): Promise<HostMembership | null> {
+  return host.membership(ctx, organizationId, userId);
+}
+
+/** The host's role name in an organization, or null when not a member (prefer membershipIn + permissions). */
+export async function roleIn(ctx: BillingCtx, organizationId: string, userId: string): Promise<string | null> {
+  return (await membershipIn(ctx, organizationId, userId))?.role ?? null;
+}
+
+/** May this viewer change billing? */
+export function canManage(viewer: { permissions: readonly Permission[] }): boolean {
+  return viewer.permissions.includes("billing:manage");
 }
 
 /** The caller in their active organization, holding `permission`; typed errors otherwise. */
-export async function requireOrgPermission(ctx: AnyCtx, permission: Permission): Promise<OrgViewer> {
+export async function requireOrgPermission(ctx: BillingCtx, permission: Permission): Promise<OrgViewer> {
   const caller = await requireCaller(ctx);
   const organizationId = caller.activeOrganizationId;
   if (!organizationId) throw billingError("NO_ACTIVE_ORGANIZATION", "Choose an organization first");
-  const role = await roleIn(ctx, organizationId, caller.userId);
-  if (!role) throw billingError("FORBIDDEN", "You are not a member of this organization", { permission });
-  if (!ROLE_PERMISSIONS[role].includes(permission)) {
-    throw billingError("FORBIDDEN", "Only the organization owner can change billing", { permission, role });
+  const membership = await membershipIn(ctx, organizationId, caller.userId);
+  if (!membership) throw billingError("FORBIDDEN", "You are not a member of this organization", { permission });
+  if (!membership.permissions.includes(permission)) {
+    throw billingError("FORBIDDEN", "Only the organization owner can change billing", { permission, role: membership.role });
   }
   const { activeOrganizationId: _active, ...rest } = caller;
-  return { ...rest, organizationId, role };
+  return { ...rest, organizationId, role: membership.role, permissions: membership.permissions };
 }
 
-export async function requireGlobalAdmin(ctx: AnyCtx): Promise<Caller> {
+export async function requireGlobalAdmin(ctx: BillingCtx): Promise<Caller> {
   const caller = await requireCaller(ctx);
   if (!caller.isGlobalAdmin) throw billingError("FORBIDDEN", "Only global admins can do this", { permission: "admin" });
   const { activeOrganizationId: _active, ...rest } = caller;
@@ -88,8 +70,8 @@ export async function requireGlobalAdmin(ctx: AnyCtx): Promise<Caller> {
 // ── builders ───────────────────────────────────────────────────────────────
 
 const withOrg = (permission: Permission) =>
-  customCtx(async (ctx: AnyCtx) => ({ viewer: await requireOrgPermission(ctx, permission) }));
-const withAdmin = customCtx(async (ctx: AnyCtx) => ({ admin: await requireGlobalAdmin(ctx) }));
+  customCtx(async (ctx: BillingCtx) => ({ viewer: await requireOrgPermission(ctx, permission) }));
+const withAdmin = customCtx(async (ctx: BillingCtx) => ({ admin: await requireGlobalAdmin(ctx) }));
 
 /** Queries any member of the active org may call (billing:read). */
 export const memberQuery = customQuery(query, withOrg("billing:read"));

@@ -16,7 +16,7 @@ import type { QueryCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { loadCustomer, loadPlans } from "./cache";
 import { billingError } from "./errors";
-import { memberAction, memberQuery, ownerAction } from "./functions";
+import { canManage, memberAction, memberQuery, ownerAction } from "./functions";
 import { safeRedirect } from "./purchase";
 import type { CustomerRow, PlanRow } from "./schema";
 
@@ -114,7 +114,7 @@ export const getPastDue = memberQuery({
     const pastDue = row?.subscriptions.some((s) => s.status === "active" && s.pastDue) ?? false;
     const open = (row?.invoices ?? []).filter((i) => i.status === "open")
       .map((i) => ({ invoiceId: i.stripeId, total: i.total, currency: i.currency, createdAt: i.createdAt, hostedInvoiceUrl: i.hostedInvoiceUrl }));
-    return { pastDue: pastDue || open.length > 0, openInvoices: open, canPay: ctx.viewer.role === "owner" };
+    return { pastDue: pastDue || open.length > 0, openInvoices: open, canPay: canManage(ctx.viewer) };
   },
 });
 

@@ -12,7 +12,7 @@ import type { ActionCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { billingError, billingErrorCode } from "./errors";
 import { adminAction } from "./functions";
-import { findOrganization, normalizeAuthId } from "./orgDirectory";
+import { host } from "./host";
 import { ownerCustomerData } from "./provisioning";
 import { guardCustomer } from "./ownership";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
@@ -35,10 +35,10 @@ function failed(organizationId: string, planId: string, code: string, message: s
 
 async function importOne(ctx: ActionCtx, organizationId: string, planId: string) {
   try {
-    if (!(await normalizeAuthId(ctx, "organization", organizationId))) {
+    if (!(await host.isOrganizationId(ctx, organizationId))) {
       return failed(organizationId, planId, "INVALID_ARGUMENT", `Not an organization id: ${organizationId.slice(0, 64)}`, "invalid_id");
     }
-    if (!(await findOrganization(ctx, organizationId))) {
+    if (!(await host.organization(ctx, organizationId))) {
       return failed(organizationId, planId, "INVALID_ARGUMENT", `No organization ${organizationId}`, "not_found");
     }
     const customer = await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));

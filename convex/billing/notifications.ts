@@ -16,7 +16,7 @@ import type { MutationCtx } from "../_generated/server";
 import { internalMutation } from "../_generated/server";
 import { loadCustomerDoc, loadFeatures } from "./cache";
 import { enqueueEmail, ownerEmails } from "./email";
-import { findOrganization } from "./orgDirectory";
+import { host } from "./host";
 import { memberMutation, memberQuery } from "./functions";
 import type { Balance, BillingControls } from "./schema";
 import { notificationFields } from "./spendSchema";
@@ -45,7 +45,7 @@ export async function notify(ctx: MutationCtx, n: NotifyInput): Promise<boolean>
   const { email, ...row } = n;
   await ctx.db.insert("billingNotifications", { ...row, createdAt: Date.now(), read: false });
   if (email !== false) {
-    const org = await findOrganization(ctx, n.organizationId).catch(() => null);
+    const org = await host.organization(ctx, n.organizationId).catch(() => null);
     const site = process.env.SITE_URL ?? "";
     const text = `${n.body}\n\nOrganization: ${org?.name ?? n.organizationId}\nBilling: ${site}/settings/billing\n`;
     for (const to of await ownerEmails(ctx, n.organizationId)) {

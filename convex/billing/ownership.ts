@@ -25,7 +25,7 @@ import { internal } from "../_generated/api";
 import { internalMutation, internalQuery, type ActionCtx, type QueryCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { billingError } from "./errors";
-import { findOrganization } from "./orgDirectory";
+import { host } from "./host";
 
 export const OWNER_ORG_KEY = "billing_owner_org";
 export const OWNER_DEPLOYMENT_KEY = "billing_owner_deployment";
@@ -172,7 +172,7 @@ export async function guardCustomer(
   if (ownership.kind === "unmarked") {
     let adoptable = cached;
     if (!adoptable) {
-      const org = await findOrganization(ctx, organizationId);
+      const org = await host.organization(ctx, organizationId);
       adoptable = org !== null && typeof customer.createdAt === "number" && customer.createdAt >= org.createdAt - CREATED_AT_SKEW_MS;
     }
     if (!adoptable) return refuse(ctx, organizationId, { organizationId: null, deploymentId: null }, path);

@@ -1,14 +1,28 @@
 // Provisioning: every new organization gets an Autumn customer (and with it
 // the free default plan) without org creation ever waiting on Autumn or
-// failing because Autumn is down. The better-auth organization trigger
-// schedules provisionOrganization; failures retry with backoff, and any read
-// path that finds no row provisions lazily (ensureBilling in api.ts).
+// failing because Autumn is down. The host calls onOrganizationCreated in the
+// mutation that creates the org (this app: the better-auth organization
+// trigger in auth.ts); failures retry with backoff, and any read path that
+// finds no row provisions lazily (ensureBilling in api.ts).
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import { internalAction, type ActionCtx } from "../_generated/server";
-import { findOrganization, findOwner, findUser } from "./orgDirectory";
+import { internalAction, type ActionCtx, type MutationCtx } from "../_generated/server";
+import { host } from "./host";
 import { markerMetadata, ownerMarker } from "./ownership";
 import { customerSyncResult, runCustomerSync, type CustomerData, type CustomerSyncResult } from "./sync";
+
+/**
+ * The host's org-created hook: call it in the mutation that creates an
+ * organization. Schedules provisioning (same transaction as the insert; the
+ * Autumn calls run later, in an action) and, on a deployment whose plan
+ * cache is still empty, a catalog sync (catalogFill.ts).
+ */
+export async function onOrganizationCreated(ctx: MutationCtx, organizationId: string): Promise<void> {
+  await ctx.scheduler.runAfter(0, internal.billing.provisioning.provisionOrganization, { organizationId });
+  if ((await ctx.db.query("billingPlans").first()) === null) {
+    await ctx.scheduler.runAfter(0, internal.billing.sync.syncPlans, {});
+  }
+}
 
 /** Backoff between provisioning attempts after a transient failure. */
 export const PROVISION_RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000];
@@ -20,8 +34,8 @@ const TRANSIENT = new Set(["AUTUMN_UNAVAILABLE", "RATE_LIMITED", "INTERNAL"]);
  * a fingerprint of the owner (one trial per person across their orgs).
  */
 export async function orgCustomerData(ctx: ActionCtx, organizationId: string): Promise<CustomerData> {
-  const [org, owner] = await Promise.all([findOrganization(ctx, organizationId), findOwner(ctx, organizationId)]);
-  const user = owner ? await findUser(ctx, owner.userId) : null;
+  const [org, owners] = await Promise.all([host.organization(ctx, organizationId), host.owners(ctx, organizationId)]);
+  const user = owners[0] ?? null;
   return {
     metadata: markerMetadata(await ownerMarker(ctx, organizationId)), // ownership.ts: whose customer this is
     ...(org?.name ? { name: org.name } : {}),

@@ -41,7 +41,7 @@ import { callAutumn } from "./autumn";
 import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
 import { ownerMarker, ownershipOf } from "./ownership";
-import { listOrganizations } from "./orgDirectory";
+import { host } from "./host";
 import { customerFields, reconcileRunFields, type CustomerRow } from "./schema";
 import { MAX_CATALOG_ROWS, upsertCustomerRow } from "./sync";
 
@@ -293,15 +293,15 @@ export const organizationsPage = internalMutation({
   handler: async (ctx, { runId, step }) => {
     const run = await ctx.db.get(runId);
     if (!current(run, step) || run.phase !== "organizations") return null;
-    const page = await listOrganizations(ctx, { numItems: ORG_PAGE_SIZE, cursor: run.orgCursor });
+    const page = await host.listOrganizations(ctx, { numItems: ORG_PAGE_SIZE, cursor: run.orgCursor });
     let scheduled = 0;
     for (const org of page.page) {
       const row = await ctx.db
         .query("billingCustomers")
-        .withIndex("by_organizationId", (q) => q.eq("organizationId", org._id))
+        .withIndex("by_organizationId", (q) => q.eq("organizationId", org.id))
         .unique();
       if (row) continue;
-      await ctx.scheduler.runAfter(scheduled * PROVISION_SPACING_MS, internal.billing.provisioning.provisionOrganization, { organizationId: org._id });
+      await ctx.scheduler.runAfter(scheduled * PROVISION_SPACING_MS, internal.billing.provisioning.provisionOrganization, { organizationId: org.id });
       scheduled += 1;
     }
     const now = Date.now();

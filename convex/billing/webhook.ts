@@ -32,7 +32,7 @@ import { callAutumn } from "./autumn";
 import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
 import { guardCustomer } from "./ownership";
-import { findOrganization } from "./orgDirectory";
+import { host } from "./host";
 import { spendEventOf } from "./notifications";
 import { CUSTOMER_EXPAND, customerSyncResult, type CustomerSyncResult } from "./sync";
 
@@ -138,7 +138,7 @@ async function isOrganization(ctx: MutationCtx, organizationId: string): Promise
     .unique();
   if (row) return true;
   try {
-    return (await findOrganization(ctx, organizationId)) !== null;
+    return (await host.organization(ctx, organizationId)) !== null;
   } catch {
     // Not even an id of ours (customers created elsewhere in the same Autumn account).
     return false;

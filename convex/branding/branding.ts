@@ -5,8 +5,8 @@
 // owner or admin role.
 import { v } from "convex/values";
 import { checkOrgFeature, requireFeature } from "../billing/access";
-import { billingError } from "../billing/errors";
-import { memberMutation, memberQuery } from "../billing/functions";
+import { orgMutation, orgQuery } from "../orgs/access";
+import { appError } from "../orgs/errors";
 
 export const BRANDING_FEATURE_ID = "custom_branding";
 export const DEFAULT_BRANDING = { color: "#4f46e5", logoText: "" } as const;
@@ -21,7 +21,7 @@ const brandingView = v.object({
 });
 
 /** The active org's branding (defaults until saved, or when the plan no longer includes the feature). */
-export const getBranding = memberQuery({
+export const getBranding = orgQuery({
   args: {},
   returns: brandingView,
   handler: async (ctx) => {
@@ -34,16 +34,16 @@ export const getBranding = memberQuery({
 });
 
 /** Owners and admins, on a plan with custom branding: save the colour and logo text. */
-export const saveBranding = memberMutation({
+export const saveBranding = orgMutation({
   args: { color: v.string(), logoText: v.string() },
   returns: v.null(),
   handler: async (ctx, { color, logoText }) => {
     const { organizationId, role, userId } = ctx.viewer;
-    if (role === "member") throw billingError("FORBIDDEN", "Only owners and admins can change branding");
+    if (role === "member") throw appError("FORBIDDEN", "Only owners and admins can change branding");
     await requireFeature(ctx, organizationId, BRANDING_FEATURE_ID);
-    if (!/^#[0-9a-f]{6}$/i.test(color)) throw billingError("INVALID_ARGUMENT", "The colour must look like #1a2b3c");
+    if (!/^#[0-9a-f]{6}$/i.test(color)) throw appError("INVALID_ARGUMENT", "The colour must look like #1a2b3c");
     const text = logoText.trim();
-    if (text.length > LOGO_TEXT_MAX) throw billingError("INVALID_ARGUMENT", `Logo text is at most ${LOGO_TEXT_MAX} characters`);
+    if (text.length > LOGO_TEXT_MAX) throw appError("INVALID_ARGUMENT", `Logo text is at most ${LOGO_TEXT_MAX} characters`);
     const row = await ctx.db.query("branding").withIndex("by_organizationId", (q) => q.eq("organizationId", organizationId)).unique();
     const fields = { color: color.toLowerCase(), logoText: text, updatedAt: Date.now(), updatedBy: userId };
     if (row) await ctx.db.patch(row._id, fields);

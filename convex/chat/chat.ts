@@ -7,8 +7,8 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
-import { billingError } from "../billing/errors";
-import { memberAction, memberQuery } from "../billing/functions";
+import { orgAction, orgQuery } from "../orgs/access";
+import { appError } from "../orgs/errors";
 import { withMeteredUsage } from "../billing/metering";
 import { messageFields } from "./schema";
 import { featureForModel, MODELS, modelId, type ModelId } from "./models";
@@ -34,7 +34,7 @@ export function cannedReply(model: ModelId, prompt: string): string {
 
 const messageView = v.object({ _id: v.id("messages"), _creationTime: v.number(), ...messageFields });
 
-export const sendMessage = memberAction({
+export const sendMessage = orgAction({
   args: {
     model: modelId,
     prompt: v.string(),
@@ -45,10 +45,10 @@ export const sendMessage = memberAction({
   handler: async (ctx, { model, prompt, requestId }): Promise<{ messageId: Id<"messages">; reply: string; feature: string }> => {
     const text = prompt.trim();
     if (text.length === 0 || text.length > MAX_PROMPT_CHARS) {
-      throw billingError("INVALID_ARGUMENT", `A prompt must be 1-${MAX_PROMPT_CHARS} characters`);
+      throw appError("INVALID_ARGUMENT", `A prompt must be 1-${MAX_PROMPT_CHARS} characters`);
     }
     if (requestId !== undefined && (requestId.length === 0 || requestId.length > 100)) {
-      throw billingError("INVALID_ARGUMENT", "requestId must be 1-100 characters");
+      throw appError("INVALID_ARGUMENT", "requestId must be 1-100 characters");
     }
     const { organizationId, userId } = ctx.viewer;
     const feature = featureForModel(model);
@@ -74,7 +74,7 @@ export const storeMessage = internalMutation({
 });
 
 /** The org's latest messages, newest first. */
-export const listMessages = memberQuery({
+export const listMessages = orgQuery({
   args: {},
   returns: v.array(messageView),
   handler: (ctx) => ctx.db.query("messages")

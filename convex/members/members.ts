@@ -11,10 +11,10 @@ import { v } from "convex/values";
 import { components } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { authComponent, createAuth } from "../auth";
-import { billingError, type BillingErrorCode } from "../billing/errors";
-import { memberQuery, ownerAction } from "../billing/functions";
 import { adjustSeats } from "../billing/metering";
-import { findMemberById, findUser, normalizeAuthId, type MemberDoc, type UserDoc } from "../billing/orgDirectory";
+import { orgOwnerAction, orgQuery } from "../orgs/access";
+import { findMemberById, findUser, normalizeAuthId, type MemberDoc, type UserDoc } from "../orgs/directory";
+import { appError, type AppErrorCode } from "../orgs/errors";
 
 const MAX_MEMBERS_LISTED = 200;
 const EMAIL_MAX = 254;
@@ -41,16 +41,16 @@ function strongestRole(stored: string): MemberRole {
   return "member";
 }
 
-/** better-auth throws APIError {status, body: {code, message}}; turn it into a typed billing-style error. */
-function authFailure(err: unknown, fallback: string): ReturnType<typeof billingError> {
+/** better-auth throws APIError {status, body: {code, message}}; turn it into a typed app error. */
+function authFailure(err: unknown, fallback: string): ReturnType<typeof appError> {
   const body = (err as { body?: { code?: unknown; message?: unknown } } | null)?.body;
   const authCode = typeof body?.code === "string" ? body.code : null;
   const message = typeof body?.message === "string" ? body.message : err instanceof Error ? err.message : fallback;
-  let code: BillingErrorCode = "INVALID_ARGUMENT";
+  let code: AppErrorCode = "INVALID_ARGUMENT";
   if (authCode === "USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION") code = "CONFLICT";
   else if (authCode?.startsWith("YOU_ARE_NOT_ALLOWED") || authCode === "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER") code = "FORBIDDEN";
   else if (authCode === "UNAUTHORIZED" || (err as { status?: unknown } | null)?.status === "UNAUTHORIZED") code = "UNAUTHENTICATED";
-  return billingError(code, message, authCode ? { authCode } : {});
+  return appError(code, message, authCode ? { authCode } : {});
 }
 
 async function findUserByEmail(ctx: ActionCtx, email: string): Promise<UserDoc | null> {
@@ -68,7 +68,7 @@ async function findMembership(ctx: ActionCtx, organizationId: string, userId: st
 }
 
 /** The active organization's members (owner first, then by join date), with names and emails. */
-export const listMembers = memberQuery({
+export const listMembers = orgQuery({
   args: {},
   returns: v.array(memberView),
   handler: async (ctx) => {
@@ -99,7 +99,7 @@ export const listMembers = memberQuery({
  * {featureId: "seats"} (nothing written). `requestId` makes a retried call
  * charge the seat once.
  */
-export const addMember = ownerAction({
+export const addMember = orgOwnerAction({
   args: {
     email: v.string(),
     role: v.union(v.literal("admin"), v.literal("member")),
@@ -109,23 +109,23 @@ export const addMember = ownerAction({
   handler: async (ctx, { email, role: memberRole, requestId }): Promise<{ memberId: string; userId: string }> => {
     const normalized = email.trim().toLowerCase();
     if (!normalized || normalized.length > EMAIL_MAX || !/^[^\s@]+@[^\s@]+$/.test(normalized)) {
-      throw billingError("INVALID_ARGUMENT", "Enter a valid email address");
+      throw appError("INVALID_ARGUMENT", "Enter a valid email address");
     }
     if (requestId !== undefined && (requestId.length === 0 || requestId.length > 100)) {
-      throw billingError("INVALID_ARGUMENT", "requestId must be 1-100 characters");
+      throw appError("INVALID_ARGUMENT", "requestId must be 1-100 characters");
     }
     const { organizationId } = ctx.viewer;
     const user = await findUserByEmail(ctx, normalized);
-    if (!user) throw billingError("INVALID_ARGUMENT", "No account with that email — ask them to sign up first", { reason: "user_not_found" });
+    if (!user) throw appError("INVALID_ARGUMENT", "No account with that email — ask them to sign up first", { reason: "user_not_found" });
     if (await findMembership(ctx, organizationId, user._id)) {
-      throw billingError("CONFLICT", "They are already a member of this organization", { reason: "already_member" });
+      throw appError("CONFLICT", "They are already a member of this organization", { reason: "already_member" });
     }
 
     const idempotencyKey = `member:${organizationId}:${user._id}:${requestId ?? crypto.randomUUID()}`;
     await adjustSeats(ctx, { organizationId, delta: 1, idempotencyKey });
     try {
       const created = await createAuth(ctx).api.addMember({ body: { userId: user._id, organizationId, role: memberRole } });
-      if (!created) throw billingError("CONFLICT", "The membership could not be created");
+      if (!created) throw appError("CONFLICT", "The membership could not be created");
       return { memberId: created.id, userId: user._id };
     } catch (err) {
       // The membership was not written: give the seat back (same key, so a retry never refunds twice).
@@ -136,20 +136,20 @@ export const addMember = ownerAction({
 });
 
 /** Owner only. Removes a member of the active org (never the owner) and gives the seat back. */
-export const removeMember = ownerAction({
+export const removeMember = orgOwnerAction({
   args: { memberId: v.string() },
   returns: v.null(),
   handler: async (ctx, { memberId }): Promise<null> => {
     const { organizationId } = ctx.viewer;
     // Validated before any lookup: a real deployment's db.get throws on a string that is not an id.
     if (!(await normalizeAuthId(ctx, "member", memberId))) {
-      throw billingError("INVALID_ARGUMENT", "That is not a member id", { reason: "invalid_id", field: "memberId" });
+      throw appError("INVALID_ARGUMENT", "That is not a member id", { reason: "invalid_id", field: "memberId" });
     }
     const member = await findMemberById(ctx, memberId);
     if (!member || member.organizationId !== organizationId) {
-      throw billingError("INVALID_ARGUMENT", "That person is not a member of this organization", { reason: "member_not_found" });
+      throw appError("INVALID_ARGUMENT", "That person is not a member of this organization", { reason: "member_not_found" });
     }
-    if (strongestRole(member.role) === "owner") throw billingError("FORBIDDEN", "The owner can't be removed", { reason: "owner" });
+    if (strongestRole(member.role) === "owner") throw appError("FORBIDDEN", "The owner can't be removed", { reason: "owner" });
 
     // better-auth's remove-member acts as the caller: it needs the caller's session (from the Convex identity).
     const { auth, headers } = await authComponent.getAuth(createAuth, ctx);

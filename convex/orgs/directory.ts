@@ -1,7 +1,8 @@
 // Reads of better-auth's user / member / organization tables (in the locally
-// installed component) that billing needs: who the caller is, their role,
-// the org owner, the list of orgs. One file so the rest of the module never
-// touches the component directly.
+// installed component): who the caller is, their role, the org owner, the
+// list of orgs. The app's one door to the component: the billing host
+// (orgs/billingHost.ts), the demo modules and auth.ts read through it; the
+// billing module never does (it sees only billing/host.ts's contract).
 //
 // The component's function types come from the packaged @convex-dev/better-auth
 // ComponentApi, whose `model` union lists only the default tables; our local
@@ -10,7 +11,6 @@
 import type { FunctionArgs, FunctionReference, PaginationResult } from "convex/server";
 import { components } from "../_generated/api";
 import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
-import { billingError } from "./errors";
 
 type Ctx = QueryCtx | MutationCtx | ActionCtx;
 type UpdateOneArgs = FunctionArgs<typeof components.betterAuth.adapter.updateOne>;
@@ -43,6 +43,16 @@ export function findOwner(ctx: Ctx, organizationId: string): Promise<MemberDoc |
   ]);
 }
 
+/** Every owner membership of the org (better-auth may store several roles comma-separated), oldest first. */
+export async function findOwners(ctx: Ctx, organizationId: string): Promise<MemberDoc[]> {
+  const members = (await ctx.runQuery(components.betterAuth.adapter.findMany, {
+    model: "member" as PackagedModel,
+    where: [{ field: "organizationId", value: organizationId }],
+    paginationOpts: { numItems: 200, cursor: null },
+  })).page as MemberDoc[];
+  return members.filter((m) => m.role.split(",").map((r) => r.trim()).includes("owner"));
+}
+
 // The local component's id check (convex/betterAuth/ids.ts); not in the packaged ComponentApi type.
 type AuthTable = "user" | "organization" | "member";
 const normalizeRef = (components.betterAuth as unknown as {
@@ -68,14 +78,6 @@ export async function findOrganization(ctx: Ctx, organizationId: string): Promis
 export async function findMemberById(ctx: Ctx, memberId: string): Promise<MemberDoc | null> {
   const id = await normalizeAuthId(ctx, "member", memberId);
   return id ? findOne<MemberDoc>(ctx, "member", [{ field: "_id", value: id }]) : null;
-}
-
-/** A caller-supplied organization id, validated: INVALID_ARGUMENT {reason: "invalid_id"} when it is not one. */
-export async function requireOrganizationId(ctx: Ctx, organizationId: string): Promise<string> {
-  if (!(await normalizeAuthId(ctx, "organization", organizationId))) {
-    throw billingError("INVALID_ARGUMENT", "That is not an organization id", { reason: "invalid_id", field: "organizationId" });
-  }
-  return organizationId;
 }
 
 /**

@@ -123,7 +123,6 @@ export const claim = internalMutation({
     }
     if (tries.length >= MAX_ATTEMPTS_PER_KEY) throw billingError("CONFLICT", "Too many attempts with one idempotency key", { featureId });
     const lockId = tries.length === 0 ? baseLockId : `${baseLockId}#${tries.length + 1}`;
-    const creditCosts = await creditCostsFor(ctx, featureId);
     const base = { organizationId, featureId, lockId, units, createdAt: now, updatedAt: now, settledAt: null, outcome: null };
     let openLease: string | null = null;
     if (lease && await leaseEligible(ctx, organizationId, featureId, units)) {
@@ -131,12 +130,13 @@ export const claim = internalMutation({
       if (taken.kind === "taken") {
         // claimed → reserved in one transaction (lease_taken): nothing is asked of Autumn in between.
         await ctx.db.insert("billingReservations", { ...base, state: "reserved", expiresAt: taken.expiresAt, leaseLockId: taken.leaseLockId });
-        return { kind: "leased" as const, lockId, leaseLockId: taken.leaseLockId, expiresAt: taken.expiresAt, creditCosts };
+        return { kind: "leased" as const, lockId, leaseLockId: taken.leaseLockId, expiresAt: taken.expiresAt, creditCosts: [] };
       }
       if (taken.kind === "open") openLease = taken.leaseLockId;
     }
     await ctx.db.insert("billingReservations", { ...base, state: "claimed", expiresAt });
-    return { kind: "claimed" as const, lockId, creditCosts, openLease };
+    // Credit costs only matter for a refusal's "remaining" (plain reserves): leased calls skip the catalog read.
+    return { kind: "claimed" as const, lockId, creditCosts: await creditCostsFor(ctx, featureId), openLease };
   },
 });
 

@@ -133,7 +133,8 @@ export interface OrgBillingView {
   lastSyncError: SyncError | null;
 }
 
-export type OrgRole = "owner" | "admin" | "member";
+/** The host app's role name for the viewer (display only; `canManage` says what they may do). */
+export type OrgRole = string;
 
 /** getOrgBilling: the view plus what the caller may do. */
 export interface OrgBilling {
