@@ -71,7 +71,9 @@ export function orderPlans(plans: readonly Plan[]): Plan[] {
 /** "1,000 Standard messages / month", "Unlimited Standard messages", "Custom branding". */
 export function describeItem(item: PlanItem, locale?: string): string {
   if (item.featureType === "boolean") return item.featureName;
-  const unit = item.display ? (item.included === 1 ? item.display.singular : item.display.plural) : item.featureName;
+  const raw = item.display ? (item.included === 1 ? item.display.singular : item.display.plural) : item.featureName;
+  // A unit that is only the name lowercased ("ai credits") keeps the feature name's casing ("AI credits").
+  const unit = raw.toLowerCase() === item.featureName.toLowerCase() ? item.featureName : raw;
   if (item.unlimited) return `Unlimited ${unit}`;
   const amount = new Intl.NumberFormat(locale).format(item.included);
   const reset = item.reset && item.reset.interval !== "one_off" ? ` per ${item.reset.interval}` : "";
