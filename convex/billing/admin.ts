@@ -5,10 +5,11 @@ import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { loadCustomer, loadFeatures, loadPlans } from "./cache";
 import { adminAction, adminQuery } from "./functions";
-import { featureUsage, type FeatureUsage } from "./api";
+import { featureUsageValidator, type FeatureUsage } from "./api";
 import { liveFeatureUsage } from "./usage";
 import { planSyncResult, customerSyncResult, runPlanSync } from "./sync";
 import { provision } from "./provisioning";
+import { omitSystemFields } from "./docs";
 import { host, requireOrganizationId } from "./host";
 import { historyEntry, planFields, syncRunFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
@@ -25,7 +26,7 @@ export const adminSyncCustomer = adminAction({
 
 export const adminGetFeatureUsage = adminAction({
   args: { organizationId: v.string() },
-  returns: v.array(featureUsage),
+  returns: v.array(featureUsageValidator),
   handler: async (ctx, { organizationId }): Promise<FeatureUsage[]> => liveFeatureUsage(ctx, await requireOrganizationId(ctx, organizationId)),
 });
 
@@ -38,7 +39,7 @@ export const adminListAllPlans = adminQuery({
   }),
   handler: async (ctx) => {
     const last = await ctx.db.query("billingSyncRuns").withIndex("by_kind_startedAt", (q) => q.eq("kind", "plans")).order("desc").first();
-    const lastSync = last ? (({ _id, _creationTime, ...rest }) => rest)(last) : null;
+    const lastSync = last ? omitSystemFields(last) : null;
     return { plans: await loadPlans(ctx, true), lastSync };
   },
 });
@@ -57,7 +58,7 @@ export const adminGetOrgBilling = adminQuery({
     const conflict = await ownershipConflictError(ctx, organizationId); // ownership.ts: shown, never adopted
     return {
       billing: conflict ? { ...view, lastSyncError: conflict } : view,
-      history: history.map(({ _id, _creationTime, ...h }) => h),
+      history: history.map(omitSystemFields),
     };
   },
 });

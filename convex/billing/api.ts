@@ -7,11 +7,12 @@ import { internal } from "../_generated/api";
 import { makeFunctionReference } from "convex/server";
 import { loadCustomer, loadFeatures, loadPlans } from "./cache";
 import { evaluateFeature } from "./entitlements";
+import { omitSystemFields } from "./docs";
 import { canManage, memberAction, memberQuery } from "./functions";
 import { display, historyEntry, planFields } from "./schema";
 import { orgBillingView, orgBillingViewOf } from "./views";
 
-export const featureCheck = v.object({
+export const featureCheckValidator = v.object({
   featureId: v.string(),
   allowed: v.boolean(),
   included: v.boolean(),
@@ -27,9 +28,9 @@ export const featureCheck = v.object({
 });
 
 /** A check's event properties (what a filtered usage limit matches on): scalar values, compared as strings. */
-export const checkProperties = v.record(v.string(), v.union(v.string(), v.number(), v.boolean()));
+export const checkPropertiesValidator = v.record(v.string(), v.union(v.string(), v.number(), v.boolean()));
 
-export const featureUsage = v.object({
+export const featureUsageValidator = v.object({
   featureId: v.string(),
   name: v.string(),
   display,
@@ -40,17 +41,17 @@ export const featureUsage = v.object({
   nextResetAt: v.union(v.number(), v.null()),
 });
 
-export type FeatureUsage = Infer<typeof featureUsage>;
+export type FeatureUsage = Infer<typeof featureUsageValidator>;
 
 const ensureCatalogRef = makeFunctionReference<"action", Record<string, never>, { synced: boolean; ok: boolean }>("billing/catalogFill:ensure");
 const liveUsageRef = makeFunctionReference<"action", { organizationId: string }, FeatureUsage[]>("billing/usage:live");
 
-const planView = v.object(planFields);
+const planValidator = v.object(planFields);
 
 /** Active plans in pricing-table order (free first, add-ons last). */
 export const listPlans = memberQuery({
   args: {},
-  returns: v.array(planView),
+  returns: v.array(planValidator),
   handler: async (ctx) => loadPlans(ctx),
 });
 
@@ -75,8 +76,8 @@ export const getOrgBilling = memberQuery({
  * the usage would be tracked with (filtered usage limits gate only then).
  */
 export const checkFeature = memberQuery({
-  args: { featureId: v.string(), required: v.optional(v.number()), properties: v.optional(checkProperties) },
-  returns: featureCheck,
+  args: { featureId: v.string(), required: v.optional(v.number()), properties: v.optional(checkPropertiesValidator) },
+  returns: featureCheckValidator,
   handler: async (ctx, { featureId, required, properties }) => {
     const [customer, features] = await Promise.all([loadCustomer(ctx, ctx.viewer.organizationId), loadFeatures(ctx)]);
     return evaluateFeature({ customer, features, featureId, required: required ?? 1, now: Date.now(), properties: properties ?? null });
@@ -85,7 +86,7 @@ export const checkFeature = memberQuery({
 
 export const getFeatureUsage = memberAction({
   args: {},
-  returns: v.array(featureUsage),
+  returns: v.array(featureUsageValidator),
   // In billing/usage.ts, so this module (the hot queries) never loads autumn-js.
   handler: (ctx): Promise<FeatureUsage[]> => ctx.runAction(liveUsageRef, { organizationId: ctx.viewer.organizationId }),
 });
@@ -113,6 +114,6 @@ export const getSubscriptionHistory = memberQuery({
       .withIndex("by_organizationId_at", (q) => q.eq("organizationId", ctx.viewer.organizationId))
       .order("desc")
       .take(n);
-    return rows.map(({ _id, _creationTime, ...h }) => h);
+    return rows.map(omitSystemFields);
   },
 });

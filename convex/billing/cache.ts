@@ -3,12 +3,10 @@
 import type { QueryCtx } from "../_generated/server";
 import type { Doc } from "../_generated/dataModel";
 import type { CustomerRow, FeatureRow, PlanRow } from "./schema";
+import { omitSystemFields } from "./docs";
 import { MAX_CATALOG_ROWS } from "./limits";
 
-function strip<T extends { _id: unknown; _creationTime: number }>(doc: T): Omit<T, "_id" | "_creationTime"> {
-  const { _id, _creationTime, ...rest } = doc;
-  return rest;
-}
+const strip = omitSystemFields;
 
 export async function loadFeatures(ctx: QueryCtx): Promise<Map<string, FeatureRow>> {
   const rows = await ctx.db.query("billingFeatures").take(MAX_CATALOG_ROWS);

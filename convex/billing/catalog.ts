@@ -4,6 +4,7 @@ import { v } from "convex/values";
 import { internalQuery } from "../_generated/server";
 import { loadCustomer, loadFeatures, loadPlans } from "./cache";
 import { catalogCurrencies } from "./currency";
+import { omitSystemFields } from "./docs";
 import { display, planFields, subscription } from "./schema";
 
 export const featureNames = internalQuery({
@@ -18,7 +19,7 @@ export const planById = internalQuery({
   returns: v.union(v.object(planFields), v.null()),
   handler: async (ctx, { planId }) => {
     const doc = await ctx.db.query("billingPlans").withIndex("by_planId", (q) => q.eq("planId", planId)).unique();
-    return doc ? (({ _id, _creationTime, ...p }) => p)(doc) : null;
+    return doc ? omitSystemFields(doc) : null;
   },
 });
 
@@ -50,7 +51,7 @@ export const checkoutContext = internalQuery({
       ctx.db.query("billingWatchers").withIndex("by_organizationId_planId", (q) => q.eq("organizationId", organizationId).eq("planId", planId)).unique(),
     ]);
     return {
-      plan: doc ? (({ _id, _creationTime, ...p }) => p)(doc) : null,
+      plan: doc ? omitSystemFields(doc) : null,
       subscriptions: customer?.subscriptions ?? [],
       lockedCurrency: customer?.currency ?? null,
       multiCurrency: catalogCurrencies(plans).length > 1,

@@ -4,7 +4,7 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalAction, type ActionCtx } from "../_generated/server";
-import { featureUsage, type FeatureUsage } from "./api";
+import { featureUsageValidator, type FeatureUsage } from "./api";
 import { customerToRow } from "./mapping";
 import { orgCustomerData } from "./provisioning";
 import { guardCustomer } from "./ownership";
@@ -36,6 +36,6 @@ export async function liveFeatureUsage(ctx: ActionCtx, organizationId: string): 
 
 export const live = internalAction({
   args: { organizationId: v.string() },
-  returns: v.array(featureUsage),
+  returns: v.array(featureUsageValidator),
   handler: (ctx, { organizationId }): Promise<FeatureUsage[]> => liveFeatureUsage(ctx, organizationId),
 });

@@ -22,6 +22,7 @@ import { internal } from "../_generated/api";
 import { internalAction, internalMutation, type MutationCtx } from "../_generated/server";
 import { memberQuery, ownerAction } from "./functions";
 import { loadCustomer } from "./cache";
+import { omitSystemFields } from "./docs";
 import { refreshEligibility, runCustomerSync } from "./sync";
 import { watcherFields, type CustomerRow } from "./schema";
 
@@ -89,7 +90,7 @@ async function load(ctx: MutationCtx, organizationId: string, planId: string) {
 
 async function apply(ctx: MutationCtx, organizationId: string, planId: string, event: WatcherEvent): Promise<Watcher | null> {
   const doc = await load(ctx, organizationId, planId);
-  const current = doc ? (({ _id, _creationTime, ...w }) => w)(doc) : null;
+  const current = doc ? omitSystemFields(doc) : null;
   const { next, scheduleInMs } = transition(current, event, { organizationId, planId });
   if (next && next !== current) {
     if (doc) await ctx.db.replace(doc._id, next);
