@@ -33,6 +33,8 @@ export interface BillingProviderProps {
   now?: () => number;
   /** Currency before the visitor picks one (until the org's first payment locks it). Default: from the browser locale (pt-BR → brl, else usd). */
   defaultCurrency?: string;
+  /** The signed-in user has an active organization (default true). False: no org billing is queried (nothing to ask about). */
+  hasOrganization?: boolean;
 }
 
 const assign = (url: string) => window.location.assign(url);
@@ -40,7 +42,7 @@ const browserLocale = (): string | undefined => (typeof navigator === "undefined
 
 export function BillingProvider({
   api, children, onNavigate, redirect, billingPath = "/settings/billing", successPath = "/billing/success",
-  locale, onToast, toastDurationMs = 8000, now = Date.now, defaultCurrency,
+  locale, onToast, toastDurationMs = 8000, now = Date.now, defaultCurrency, hasOrganization = true,
 }: BillingProviderProps) {
   const [checkout, setCheckout] = useState<CheckoutRequest | null>(null);
   const [chosenCurrency, setChosenCurrency] = useState<string | null>(null);
@@ -95,7 +97,8 @@ export function BillingProvider({
     setChosenCurrency,
     defaultCurrency: fallbackCurrency,
     ensureProvisioned,
-  }), [api, billingPath, successPath, locale, now, onNavigate, redirect, toast, chosenCurrency, fallbackCurrency, ensureProvisioned]);
+    hasOrganization,
+  }), [api, billingPath, successPath, locale, now, onNavigate, redirect, toast, chosenCurrency, fallbackCurrency, ensureProvisioned, hasOrganization]);
 
   return (
     <BillingContext.Provider value={value}>

@@ -50,6 +50,8 @@ export interface BillingContextValue {
   defaultCurrency: string;
   /** Lazy provisioning: calls ensureBilling at most once per organization at a time. */
   ensureProvisioned: (organizationId: string) => Promise<EnsureBillingResult>;
+  /** False when the user has no active organization: org billing queries are skipped (BillingProvider `hasOrganization`). */
+  hasOrganization?: boolean;
 }
 
 export const BillingContext = createContext<BillingContextValue | null>(null);

@@ -43,12 +43,12 @@ export const billingApi = {
   listInvoices: api.billing.invoices.listInvoices,
 } satisfies BillingApi;
 
-export function AppBillingProvider({ children }: { children: ReactNode }) {
+export function AppBillingProvider({ children, hasOrganization = true }: { children: ReactNode; hasOrganization?: boolean }) {
   const router = useRouter();
   // Paths come from the package (billing tab, success page), possibly with a query string.
   const onNavigate = useCallback((path: string) => { void router.navigate({ href: path }); }, [router]);
   return (
-    <BillingProvider api={billingApi} onNavigate={onNavigate}>
+    <BillingProvider api={billingApi} onNavigate={onNavigate} hasOrganization={hasOrganization}>
       {children}
     </BillingProvider>
   );

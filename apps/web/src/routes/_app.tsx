@@ -76,7 +76,7 @@ function AppLayout() {
   const adminArea = pathname === "/admin" || pathname.startsWith("/admin/");
 
   return (
-    <AppBillingProvider>
+    <AppBillingProvider hasOrganization={Boolean(activeOrg)}>
       <div className="shell" data-menu-open={menuOpen || undefined}>
         <aside className="sidebar">
           <div className="sidebar__top">

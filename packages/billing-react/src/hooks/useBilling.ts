@@ -22,8 +22,9 @@ export interface UseBillingResult {
 }
 
 export function useBilling(): UseBillingResult {
-  const { api, ensureProvisioned } = useBillingContext();
-  const query = useBillingQuery(api.getOrgBilling, {});
+  const { api, ensureProvisioned, hasOrganization } = useBillingContext();
+  // No active organization: nothing to ask (asking would only fail with NO_ACTIVE_ORGANIZATION, again on every render).
+  const query = useBillingQuery(api.getOrgBilling, hasOrganization === false ? "skip" : {});
   const [provisioningError, setProvisioningError] = useState<{ code: string; message: string } | null>(null);
 
   const data = query.status === "success" ? query.data : undefined;

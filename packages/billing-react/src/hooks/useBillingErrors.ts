@@ -15,10 +15,10 @@ export interface UseBillingErrorsResult {
 }
 
 export function useBillingErrors(): UseBillingErrorsResult {
-  const { api, toast } = useBillingContext();
+  const { api, toast, hasOrganization } = useBillingContext();
   const { openBillingTab } = useUpgrade();
   // Feature names for messages ("Premium messages", not "premium_messages").
-  const billing = useBillingQuery(api.getOrgBilling, {});
+  const billing = useBillingQuery(api.getOrgBilling, hasOrganization === false ? "skip" : {});
   const names = useMemo(() => {
     const map = new Map<string, string>();
     if (billing.status === "success") {
