@@ -11,7 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { tanstackRouter } from "@tanstack/router-plugin/vite";
 import react from "@vitejs/plugin-react";
-import { defineConfig, loadEnv } from "vite";
+import { defaultClientConditions, defineConfig, loadEnv } from "vite";
 
 const envDir = fileURLToPath(new URL("../..", import.meta.url));
 const webPort = process.env.WEB_PORT ? Number(process.env.WEB_PORT) : undefined;
@@ -27,6 +27,8 @@ export default defineConfig(({ mode }) => {
   return {
     envDir,
     plugins: [tanstackRouter({ target: "react", autoCodeSplitting: true }), react()],
+    // Workspace packages (@billing/react) from their sources; a published install resolves dist/.
+    resolve: { conditions: ["source", ...defaultClientConditions] },
     server: { host: "127.0.0.1", port: webPort ?? 5173, strictPort: true, proxy },
     preview: { host: "127.0.0.1", port: webPort ?? 4173, strictPort: true, proxy },
   };
