@@ -115,8 +115,6 @@ export async function generateInCopy(root: string = ROOT): Promise<string> {
   cpSync(join(root, "convex"), join(dir, "convex"), { recursive: true });
   for (const f of ["package.json", "tsconfig.json", "tsconfig.base.json", "convex.json"]) if (existsSync(join(root, f))) cpSync(join(root, f), join(dir, f));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-  // Shared code convex/ imports by relative path (the billing error codes in packages/billing-react/src/errorCodes.ts).
-  symlinkSync(join(root, "packages"), join(dir, "packages"), "dir");
   const stub = await analysisStub();
   try {
     const env: Record<string, string | undefined> = { ...process.env, CONVEX_SELF_HOSTED_URL: stub.url, CONVEX_SELF_HOSTED_ADMIN_KEY: "codegen|stub" };

@@ -25,6 +25,7 @@ import type * as billing_docs from "../billing/docs.js";
 import type * as billing_eligibility from "../billing/eligibility.js";
 import type * as billing_email from "../billing/email.js";
 import type * as billing_entitlements from "../billing/entitlements.js";
+import type * as billing_errorCodes from "../billing/errorCodes.js";
 import type * as billing_errors from "../billing/errors.js";
 import type * as billing_functions from "../billing/functions.js";
 import type * as billing_host from "../billing/host.js";
@@ -95,6 +96,7 @@ declare const fullApi: ApiFromModules<{
   "billing/eligibility": typeof billing_eligibility;
   "billing/email": typeof billing_email;
   "billing/entitlements": typeof billing_entitlements;
+  "billing/errorCodes": typeof billing_errorCodes;
   "billing/errors": typeof billing_errors;
   "billing/functions": typeof billing_functions;
   "billing/host": typeof billing_host;

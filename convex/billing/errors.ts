@@ -3,8 +3,8 @@
 // message text. Thrown as ConvexError so the data reaches the client.
 import { ConvexError } from "convex/values";
 
-// The codes themselves live in one dependency-free file shared with @billing/react.
-import { BILLING_ERROR_CODES, isBillingErrorCode, type BillingErrorCode } from "../../packages/billing-react/src/errorCodes";
+// The codes themselves: errorCodes.ts (dependency-free; @billing/react ships a generated copy).
+import { BILLING_ERROR_CODES, isBillingErrorCode, type BillingErrorCode } from "./errorCodes";
 
 export { BILLING_ERROR_CODES, isBillingErrorCode, type BillingErrorCode };
 

@@ -1,7 +1,9 @@
-// The one list of billing error codes, shared by the Convex module
-// (convex/billing/errors.ts imports it) and this package's UI. No imports, so
-// Convex's bundler and any client can load it; published as
-// "@billing/react/error-codes". convex/billing/errors.test.ts pins both sides.
+// GENERATED from convex/billing/errorCodes.ts by `pnpm sync:error-codes`: edit the source, not this copy.
+// The one list of billing error codes: the source. No imports, so the module
+// stays self-contained (an app adopting it copies convex/billing/ as is) and
+// any client can load it. @billing/react ships a generated copy
+// (packages/billing-react/src/errorCodes.ts, written by
+// `pnpm sync:error-codes`); convex/billing/errors.test.ts fails when they differ.
 export const BILLING_ERROR_CODES = [
   "UNAUTHENTICATED",
   "NO_ACTIVE_ORGANIZATION",
