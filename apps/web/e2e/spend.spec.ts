@@ -54,6 +54,9 @@ test("owner sets an 80 % alert and a usage limit; a member passes 80 % → bell 
 
   // 39 messages happen elsewhere (straight to Autumn), then the member chats on.
   await autumn.track({ customerId: owner.orgId, featureId: "standard_messages", value: 39 });
+  const consoleErrors: string[] = [];
+  memberPage.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  memberPage.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
   await memberPage.goto("/dashboard");
   await sendMessage(memberPage, "message forty");
   const bell = memberPage.getByTestId("alerts-bell");
@@ -76,6 +79,8 @@ test("owner sets an 80 % alert and a usage limit; a member passes 80 % → bell 
   await expect(notice).toContainText("Your organization's usage limit is reached");
   await expect(notice).toContainText("Ask an owner to raise it.");
   await both(memberPage, info, "member-at-limit");
+  // An expected, typed refusal is shown, never logged as an uncaught error.
+  expect(consoleErrors.filter((t) => /Uncaught|QUOTA_EXCEEDED/.test(t))).toEqual([]);
 });
 
 test("auto top-up: credits low → Autumn buys the pack with the card on file → the bell says so", async ({ page }, info) => {

@@ -44,6 +44,7 @@ export { PastDueBanner } from "./components/PastDueBanner";
 export { NextCharge } from "./components/NextCharge";
 export { PaymentMethod, describeCard } from "./components/PaymentMethod";
 export { InvoiceHistory } from "./components/InvoiceHistory";
+export { billingAwareLogger, expectedCodeIn, EXPECTED_BILLING_CODES, type ConvexLogger } from "./logger";
 
 export { PlansPanel } from "./admin/PlansPanel";
 export { OrgBillingDetail, type OrgBillingDetailProps } from "./admin/OrgBillingDetail";
