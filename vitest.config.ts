@@ -58,6 +58,19 @@ export default defineConfig({
       },
       {
         extends: true,
+        // examples/minimal: a second app adopting the module (docs/adopting.md); its globalSetup copies convex/billing in.
+        resolve: { conditions: ["source", "module", "browser", "development|production"] },
+        test: {
+          name: "example-minimal",
+          include: ["examples/minimal/**/*.test.{ts,tsx}"],
+          exclude: ["**/node_modules/**", "examples/minimal/convex/billing/**"],
+          environment: "edge-runtime",
+          globalSetup: ["examples/minimal/test.global.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: "security",
           include: ["apps/web/security/**/*.test.ts"],
