@@ -48,9 +48,11 @@ export const HISTORY_PAGE = 50;
 
 export const adminGetOrgBilling = adminQuery({
   args: { organizationId: v.string() },
-  returns: v.object({ billing: orgBillingView, history: v.array(v.object(historyEntry)) }),
+  returns: v.object({ billing: orgBillingView, history: v.array(v.object(historyEntry)), organizationName: v.optional(v.union(v.string(), v.null())) }),
   handler: async (ctx, { organizationId }) => {
     await requireOrganizationId(ctx, organizationId);
+    // The org's name, so a detail page opened by URL says whose billing it is (issue 14).
+    const organizationName = (await host.organization(ctx, organizationId))?.name ?? null;
     const [row, features, plans] = await Promise.all([loadCustomer(ctx, organizationId), loadFeatures(ctx), loadPlans(ctx, true)]);
     const history = await ctx.db.query("billingSubscriptionHistory")
       .withIndex("by_organizationId_at", (q) => q.eq("organizationId", organizationId)).order("desc").take(HISTORY_PAGE);
@@ -59,6 +61,7 @@ export const adminGetOrgBilling = adminQuery({
     return {
       billing: conflict ? { ...view, lastSyncError: conflict } : view,
       history: history.map(omitSystemFields),
+      organizationName,
     };
   },
 });

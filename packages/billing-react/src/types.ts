@@ -259,4 +259,6 @@ export interface HistoryEntry {
 export interface AdminOrgBilling {
   billing: OrgBillingView;
   history: HistoryEntry[];
+  /** The organization's name (absent from older servers). */
+  organizationName?: string | null;
 }

@@ -48,14 +48,18 @@ export function UsageChart({ featureId, days = 30, height = 240, history }: Usag
     }
   }
   const chartData = [...rows.values()].sort((a, b) => (a.day ?? 0) - (b.day ?? 0));
+  // Small counts get whole-number ticks 0…max (never 0, 0.5, 1 or repeated 1s); larger ones recharts' own.
+  const top = Math.max(1, ...data.series.flatMap((s) => s.points.map((p) => p.units)));
+  const smallTicks = top <= 6 ? Array.from({ length: Math.ceil(top) + 1 }, (_, i) => i) : undefined;
 
   return (
     <figure className="billing-chart" style={{ height }}>
       <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 600, height }}>
-        <LineChart data={chartData} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+        <LineChart data={chartData} margin={{ top: 8, right: 24, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" className="billing-chart__grid" />
-          <XAxis dataKey="day" tickFormatter={(d: number) => formatDay(d, locale)} minTickGap={24} />
-          <YAxis allowDecimals={false} width={40} />
+          {/* Padding keeps the first and last day labels inside the chart (they were clipped at the edges). */}
+          <XAxis dataKey="day" tickFormatter={(d: number) => formatDay(d, locale)} minTickGap={24} padding={{ left: 12, right: 12 }} interval="preserveStartEnd" />
+          <YAxis allowDecimals={false} width={40} {...(smallTicks ? { ticks: smallTicks, domain: [0, smallTicks[smallTicks.length - 1] ?? 1] } : {})} />
           <Tooltip labelFormatter={(d) => (typeof d === "number" ? formatDay(d, locale) : String(d))} />
           <Legend />
           {data.series.map((s, i) => (

@@ -1,6 +1,7 @@
 // Global admin: one organization's billing (status, usage bars,
 // subscription history, "Re-sync" from Autumn).
-import { OrgBillingDetail } from "@billing/react";
+import { OrgBillingDetail, useBillingQuery } from "@billing/react";
+import { api } from "../../../../lib/api";
 import { createFileRoute, Link } from "@tanstack/react-router";
 import { AdminOnly } from "../../../../components/AdminOnly";
 
@@ -12,7 +13,10 @@ export const Route = createFileRoute("/_app/admin/orgs/$orgId")({
 
 function OrgDetailPage() {
   const { orgId } = Route.useParams();
-  const { name } = Route.useSearch();
+  const { name: fromLink } = Route.useSearch();
+  // Opened by URL (no ?name=): the server knows the name (the same subscription OrgBillingDetail uses).
+  const detail = useBillingQuery(api.billing.admin.adminGetOrgBilling, { organizationId: orgId });
+  const name = detail.data?.organizationName ?? fromLink;
   return (
     <AdminOnly>
       <div className="page">
