@@ -205,8 +205,11 @@ export async function callAutumn<T>(
         duplicate: true,
       });
     }
-    if (!failure.retryable || attempt >= maxAttempts) throw toBillingError(op, failure, attempt);
-    const wait = backoffMs(attempt, failure.retryAfterMs);
+    // 423 lock_already_exists: another billing write for this customer holds Autumn's route lock (§5). A write
+    // that carries the caller's own idempotency key is safe to repeat, so it waits its turn with backoff.
+    const locked = failure.kind === "http" && failure.status === 423 && opts.write === true && opts.idempotencyKey !== undefined;
+    if ((!failure.retryable && !locked) || attempt >= maxAttempts) throw toBillingError(op, failure, attempt);
+    const wait = backoffMs(attempt, "retryAfterMs" in failure ? failure.retryAfterMs : null);
     if (wait === null) throw toBillingError(op, failure, attempt); // asked to wait longer than we may
     await sleep(wait);
   }

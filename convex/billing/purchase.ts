@@ -14,6 +14,9 @@ import { ownerAction } from "./functions";
 import { decideCurrency, isFreePlan, type CurrencyDecision } from "./currency";
 import { orgCustomerData } from "./provisioning";
 import { ownerContext } from "./ownership";
+import { intentIdOrNew } from "./purchaseIntents";
+import { isDuplicate, runIntent } from "./purchaseIntentRun";
+import type { IntentOutcome } from "./purchaseIntentsSchema";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
 import type { PlanRow, Subscription } from "./schema";
 
@@ -200,25 +203,41 @@ async function keepCurrentPlan(ctx: ActionCtx, organizationId: string, planId: s
   return { status: "uncanceled" };
 }
 
-async function attach(ctx: ActionCtx, organizationId: string, co: Checkout, successUrl: string): Promise<CheckoutResult> {
+async function attach(ctx: ActionCtx, organizationId: string, co: Checkout, successUrl: string, intentId: string | undefined): Promise<CheckoutResult> {
   const returnTo = safeRedirect(successUrl);
+  const id = intentIdOrNew(intentId);
   const { plan } = co;
   if (co.keepCurrent) return keepCurrentPlan(ctx, organizationId, plan.planId);
   const send = currencyParam(co.currency);
-  let result: { paymentUrl: string | null; invoice?: { currency: string } | undefined };
-  try {
-    result = await withCustomer(ctx, organizationId, () =>
-      callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId: plan.planId, successUrl: returnTo, ...send }, o), { write: true }));
-  } catch (err) {
-    // A retried checkout while its payment page is still open: real Autumn answers the same
-    // payment_url again; should it refuse instead (409/423 other than "already attached"),
-    // the page the owner was sent to is still the way to pay.
-    const data = (err as { data?: { autumnCode?: unknown } }).data;
-    if (billingErrorCode(err) === "CONFLICT" && data?.autumnCode !== "plan_already_attached" && co.ctx.pendingPaymentUrl) {
-      return { status: "redirect", paymentUrl: co.ctx.pendingPaymentUrl };
+  const call = async (key: string): Promise<CheckoutResult> => {
+    let result: { paymentUrl: string | null; invoice?: { currency: string } | undefined };
+    try {
+      result = await withCustomer(ctx, organizationId, () =>
+        callAutumn("billing.attach", (c, o) => c.billing.attach({ customerId: organizationId, planId: plan.planId, successUrl: returnTo, ...send }, o), { write: true, idempotencyKey: key }));
+    } catch (err) {
+      // A retried checkout while its payment page is still open: real Autumn answers the same
+      // payment_url again; should it refuse instead (409/423 other than "already attached"),
+      // the page the owner was sent to is still the way to pay.
+      const data = (err as { data?: { autumnCode?: unknown } }).data;
+      if (billingErrorCode(err) === "CONFLICT" && !isDuplicate(err) && data?.autumnCode !== "plan_already_attached" && co.ctx.pendingPaymentUrl) {
+        return { status: "redirect", paymentUrl: co.ctx.pendingPaymentUrl };
+      }
+      throw err;
     }
-    throw err;
-  }
+    return afterAttach(ctx, organizationId, co, result);
+  };
+  // A duplicate (lost answer, or a repeat that reached Autumn): what the customer now holds says whether it applied.
+  const applied = async (baseline: number): Promise<CheckoutResult | null> => {
+    await refresh(ctx, organizationId);
+    const s = await ctx.runQuery(internal.billing.purchaseIntents.planStanding, { organizationId, planId: plan.planId });
+    if (plan.addOn) return s.entries > baseline ? { status: "activated" } : null;
+    return s.status === null ? null : { status: s.status === "scheduled" ? "scheduled" : "activated" };
+  };
+  return runIntent(ctx, { organizationId, intentId: id, action: plan.addOn ? "add_on" : "checkout", planId: plan.planId }, { call, applied });
+}
+
+async function afterAttach(ctx: ActionCtx, organizationId: string, co: Checkout, result: { paymentUrl: string | null; invoice?: { currency: string } | undefined }): Promise<CheckoutResult> {
+  const { plan } = co;
   const charged = co.currency.currency ?? plan.price?.currency ?? null;
   if (result.paymentUrl) {
     await ctx.runMutation(internal.billing.watcher.startWatcher, { organizationId, planId: plan.planId, paymentUrl: result.paymentUrl });
@@ -237,40 +256,50 @@ async function attach(ctx: ActionCtx, organizationId: string, co: Checkout, succ
   return { status: sub?.status === "scheduled" ? ("scheduled" as const) : ("activated" as const) };
 }
 
+/** One purchase intent per dialog open (optional for older clients): repeats with it return the first outcome. */
+const intentArg = { intentId: v.optional(v.string()) };
+
 /** Subscribe, upgrade (now), downgrade (at period end), start a trial, or keep the current plan. */
 export const checkout = ownerAction({
-  args: { planId: v.string(), successUrl: v.string(), currency: v.optional(v.string()) },
+  args: { planId: v.string(), successUrl: v.string(), currency: v.optional(v.string()), ...intentArg },
   returns: checkoutResult,
-  handler: async (ctx, { planId, successUrl, currency }) => {
+  handler: async (ctx, { planId, successUrl, currency, intentId }) => {
     const co = await planCheckout(ctx, ctx.viewer.organizationId, planId, currency);
     if (co.plan.addOn) throw billingError("INVALID_ARGUMENT", `${co.plan.name} is an add-on; use purchaseAddOn`, { planId });
-    return attach(ctx, ctx.viewer.organizationId, co, successUrl);
+    return attach(ctx, ctx.viewer.organizationId, co, successUrl, intentId);
   },
 });
 
 /** Buy an add-on or a one-off credit pack (stacks on the current plan). */
 export const purchaseAddOn = ownerAction({
-  args: { planId: v.string(), successUrl: v.string(), currency: v.optional(v.string()) },
+  args: { planId: v.string(), successUrl: v.string(), currency: v.optional(v.string()), ...intentArg },
   returns: checkoutResult,
-  handler: async (ctx, { planId, successUrl, currency }) => {
+  handler: async (ctx, { planId, successUrl, currency, intentId }) => {
     const co = await planCheckout(ctx, ctx.viewer.organizationId, planId, currency);
     if (!co.plan.addOn) throw billingError("INVALID_ARGUMENT", `${co.plan.name} is not an add-on; use checkout`, { planId });
-    return attach(ctx, ctx.viewer.organizationId, co, successUrl);
+    return attach(ctx, ctx.viewer.organizationId, co, successUrl, intentId);
   },
 });
 
 // ── cancel / uncancel / portal ─────────────────────────────────────────────
 
 export const cancelSubscription = ownerAction({
-  args: { planId: v.string(), cancelAction: v.optional(v.union(v.literal("end_of_cycle"), v.literal("immediately"))) },
+  args: { planId: v.string(), cancelAction: v.optional(v.union(v.literal("end_of_cycle"), v.literal("immediately"))), ...intentArg },
   returns: v.null(),
-  handler: async (ctx, { planId, cancelAction }) => {
+  handler: async (ctx, { planId, cancelAction, intentId }) => {
     const orgId = ctx.viewer.organizationId;
+    const id = intentIdOrNew(intentId);
     await ensureOwnCustomer(ctx, orgId);
-    await callAutumn("billing.update", (c, o) => c.billing.update({
-      customerId: orgId, planId, cancelAction: cancelAction === "immediately" ? "cancel_immediately" : "cancel_end_of_cycle",
-    }, o), { write: true });
-    await refresh(ctx, orgId);
+    const call = async (key: string): Promise<IntentOutcome> => {
+      await callAutumn("billing.update", (c, o) => c.billing.update({
+        customerId: orgId, planId, cancelAction: cancelAction === "immediately" ? "cancel_immediately" : "cancel_end_of_cycle",
+      }, o), { write: true, idempotencyKey: key });
+      await refresh(ctx, orgId);
+      return { status: "canceled" };
+    };
+    // A duplicate means the cancel was applied; read it back.
+    const applied = async (): Promise<IntentOutcome> => { await refresh(ctx, orgId); return { status: "canceled" }; };
+    await runIntent(ctx, { organizationId: orgId, intentId: id, action: "cancel", planId }, { call, applied });
     return null;
   },
 });

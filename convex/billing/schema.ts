@@ -3,6 +3,7 @@
 // Autumn. Field validators are exported and reused as `returns:` validators.
 import { defineTable } from "convex/server";
 import { ownershipTables } from "./ownership";
+import { purchaseIntentTables } from "./purchaseIntentsSchema";
 import { spendTables } from "./spendSchema";
 import { v, type Infer } from "convex/values";
 import { reservationTables } from "./reservations/schema";
@@ -312,6 +313,7 @@ export const billingTables = {
     .index("by_organizationId_planId", ["organizationId", "planId"])
     .index("by_organizationId_state", ["organizationId", "state"]),
   ...reservationTables,
+  ...purchaseIntentTables,
   billingUsageDays: defineTable(usageDayFields).index("by_organizationId_featureId_day", ["organizationId", "featureId", "day"]),
   /** One scheduled re-sync per org at its next reset moment (resetRefresh.ts). */
   billingResetRefresh: defineTable({ organizationId: v.string(), at: v.number(), jobId: v.id("_scheduled_functions") })
