@@ -4,9 +4,9 @@
 import { defineTable } from "convex/server";
 import { ownershipTables } from "./ownership";
 import { purchaseIntentTables } from "./purchaseIntentsSchema";
+import { reservationTables } from "./reservations/schema";
 import { spendTables } from "./spendSchema";
 import { v, type Infer } from "convex/values";
-import { reservationTables } from "./reservations/schema";
 
 export const featureType = v.union(v.literal("boolean"), v.literal("metered"), v.literal("credit_system"), v.literal("ai_credit_system"));
 export const display = v.union(v.object({ singular: v.string(), plural: v.string() }), v.null());
@@ -180,6 +180,17 @@ export const invoice = v.object({
 
 export const syncError = v.union(v.object({ code: v.string(), message: v.string(), at: v.number() }), v.null());
 
+/** plans.list customer_eligibility, per plan, as Autumn reported it for this org. */
+export const planEligibility = v.object({
+  planId: v.string(),
+  attachAction: v.union(v.literal("activate"), v.literal("upgrade"), v.literal("downgrade"), v.literal("none"), v.literal("purchase")),
+  /** null: the plan has no free trial; false: this org (or its owner) already had it, or it would be a downgrade. */
+  trialAvailable: v.union(v.boolean(), v.null()),
+  status: v.union(v.literal("active"), v.literal("scheduled"), v.null()),
+  canceling: v.boolean(),
+  trialing: v.boolean(),
+});
+
 export const customerFields = {
   organizationId: v.string(),
   /** Autumn's customer id; always the organization id. */
@@ -193,8 +204,15 @@ export const customerFields = {
   invoices: v.array(invoice),
   syncedAt: v.number(),
   lastSyncError: syncError,
+  // Optional so rows cached before these fields existed stay valid (currency.ts, eligibility.ts).
+  /** The currency Autumn locked at the first paid attach (Autumn does not report it on the customer). */
+  currency: v.optional(v.union(v.string(), v.null())),
+  /** The currency of a checkout sent to a payment page, recorded as locked once a paid plan is active. */
+  pendingCurrency: v.optional(v.union(v.string(), v.null())),
+  eligibility: v.optional(v.array(planEligibility)),
   /** Spend limits, usage limits (with window usage), overage switches, alerts, auto top-ups (controls.ts). */
   billingControls: v.optional(billingControls),
+  eligibilitySyncedAt: v.optional(v.number()),
 };
 
 export const historyEntry = {
@@ -233,29 +251,13 @@ export const watcherFields = {
   lastError: v.union(v.string(), v.null()),
   /** Purchases of the plan when watching began: a one-off add-on is "active" once there are more. */
   baselinePurchases: v.number(),
+  /** The payment page Autumn sent the owner to (a retried checkout that Autumn refuses gets it again). */
+  paymentUrl: v.optional(v.string()),
 };
-
-/** plans.list customer_eligibility, per plan, as Autumn reported it for this org. */
-export const planEligibility = v.object({
-  planId: v.string(),
-  attachAction: v.union(v.literal("activate"), v.literal("upgrade"), v.literal("downgrade"), v.literal("none"), v.literal("purchase")),
-  /** null: the plan has no free trial; false: this org (or its owner) already had it, or it would be a downgrade. */
-  trialAvailable: v.union(v.boolean(), v.null()),
-  status: v.union(v.literal("active"), v.literal("scheduled"), v.null()),
-  canceling: v.boolean(),
-  trialing: v.boolean(),
-});
 
 
 /** Confirmed usage per org, feature and UTC day: the usage-over-time chart reads this (no Autumn call). */
 export const usageDayFields = {
-  // Optional so rows cached before these fields existed stay valid (currency.ts, eligibility.ts).
-  /** The currency Autumn locked at the first paid attach (Autumn does not report it on the customer). */
-  currency: v.optional(v.union(v.string(), v.null())),
-  /** The currency of a checkout sent to a payment page, recorded as locked once a paid plan is active. */
-  pendingCurrency: v.optional(v.union(v.string(), v.null())),
-  eligibility: v.optional(v.array(planEligibility)),
-  eligibilitySyncedAt: v.optional(v.number()),
   organizationId: v.string(),
   featureId: v.string(),
   day: v.number(),
@@ -296,8 +298,6 @@ export const reconcileRunFields = {
   /** Rows written for organizations here / customers skipped (not an organization here). */
   refreshed: v.number(),
   skipped: v.number(),
-  /** The payment page Autumn sent the owner to (a retried checkout that Autumn refuses gets it again). */
-  paymentUrl: v.optional(v.string()),
   pageSize: v.number(),
   pageDelayMs: v.number(),
   updatedAt: v.number(),
