@@ -12,9 +12,16 @@ import {
 test.describe.configure({ timeout: 90_000 });
 
 async function sendMessage(page: Page, text: string): Promise<void> {
-  await page.getByRole("textbox", { name: "Message" }).fill(text);
-  await page.getByRole("button", { name: "Send" }).click();
-  await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
+  const box = page.getByRole("textbox", { name: "Message" });
+  const send = page.getByRole("button", { name: "Send" });
+  // The previous send clears the box when it settles: fill until the text sticks and Send is enabled.
+  await expect(async () => {
+    await box.fill(text);
+    await expect(box).toHaveValue(text, { timeout: 500 });
+    await expect(send).toBeEnabled({ timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await send.click();
+  await expect(send).toBeVisible();
 }
 
 async function both(page: Page, info: Parameters<typeof snap>[1], name: string): Promise<void> {

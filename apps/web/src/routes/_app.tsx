@@ -18,17 +18,20 @@ function TierBadge() {
   const { billing, status } = useBilling();
   const name = billing?.plan?.name ?? (billing && billing.provisioned ? "No plan" : null);
   const planStatus = billing?.plan?.status;
+  // The meaning ("Plan:") is real text for screen readers, not an aria-label on a role-less span.
   return (
-    <span
-      className="tier-badge"
-      data-testid="tier-badge"
-      data-plan={billing?.plan?.planId ?? undefined}
-      aria-label={name ? `Plan: ${name}` : "Plan loading"}
-      title={planStatus && planStatus !== "active" ? `${name} (${planStatus.replace("_", " ")})` : undefined}
-    >
-      {name ?? (status === "error" ? "—" : "…")}
-      {planStatus && planStatus !== "active" ? <span className="tier-badge__status">· {planStatus.replace("_", " ")}</span> : null}
-    </span>
+    <>
+      <span className="sr-only">Plan:</span>
+      <span
+        className="tier-badge"
+        data-testid="tier-badge"
+        data-plan={billing?.plan?.planId ?? undefined}
+        title={planStatus && planStatus !== "active" ? `${name} (${planStatus.replace("_", " ")})` : undefined}
+      >
+        {name ?? (status === "error" ? "—" : "…")}
+        {planStatus && planStatus !== "active" ? <span className="tier-badge__status">· {planStatus.replace("_", " ")}</span> : null}
+      </span>
+    </>
   );
 }
 

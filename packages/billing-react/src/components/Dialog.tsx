@@ -31,7 +31,14 @@ export function Dialog({ open, onClose, title, description, children, footer, cl
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const root = panel.current;
     if (root) (focusables(root)[0] ?? root).focus();
-    return () => { previous?.focus(); };
+    // The page behind a modal is inert (not focusable, not read): every other child of <body>.
+    const backdrop = root?.parentElement ?? null;
+    const behind = Array.from(document.body.children).filter((el) => el !== backdrop && !el.hasAttribute("inert"));
+    for (const el of behind) el.setAttribute("inert", "");
+    return () => {
+      for (const el of behind) el.removeAttribute("inert");
+      previous?.focus();
+    };
   }, [open]);
 
   if (!open) return null;

@@ -89,7 +89,7 @@ function Dashboard() {
     setError(null);
     try {
       await sendMessage({ model, prompt: text, requestId: crypto.randomUUID() });
-      setPrompt("");
+      setPrompt((current) => (current.trim() === text ? "" : current)); // keep what was typed meanwhile
     } catch (err) {
       const data = billingErrorOf(err);
       const info = describe(err);

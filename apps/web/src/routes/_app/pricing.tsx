@@ -30,7 +30,9 @@ function PricingPage() {
         <CurrencySelect className="inline-field" />
       </header>
 
-      <section aria-label="Plans">
+      <section aria-labelledby="plans-title">
+        {/* Headings go h1 → h2 → h3 (each plan card's name). */}
+        <h2 id="plans-title" className="sr-only">Plans</h2>
         <PricingTable {...(plans.data ? { plans: plans.data } : {})} />
       </section>
 
