@@ -22,9 +22,10 @@ export interface BillingCoreApi {
   checkFeature: BillingQuery<{ featureId: string; required?: number }, FeatureCheck>;
   ensureBilling: BillingAction<NoArgs, EnsureBillingResult>;
   previewCheckout: BillingAction<{ planId: string; currency?: string }, CheckoutPreview>;
-  checkout: BillingAction<{ planId: string; successUrl: string; currency?: string }, CheckoutResult>;
-  purchaseAddOn: BillingAction<{ planId: string; successUrl: string; currency?: string }, CheckoutResult>;
-  cancelSubscription: BillingAction<{ planId: string; cancelAction?: CancelAction }, null>;
+  /** `intentId`: one per dialog open; repeats with it return the first outcome (never a second charge). */
+  checkout: BillingAction<{ planId: string; successUrl: string; currency?: string; intentId?: string }, CheckoutResult>;
+  purchaseAddOn: BillingAction<{ planId: string; successUrl: string; currency?: string; intentId?: string }, CheckoutResult>;
+  cancelSubscription: BillingAction<{ planId: string; cancelAction?: CancelAction; intentId?: string }, null>;
   uncancelSubscription: BillingAction<{ planId: string }, null>;
   openBillingPortal: BillingAction<{ returnUrl: string }, { url: string }>;
   getActivation: BillingQuery<{ planId: string }, Activation>;

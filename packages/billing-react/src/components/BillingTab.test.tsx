@@ -133,7 +133,7 @@ describe("BillingTab", () => {
     dialog = screen.getByRole("dialog", { name: "Cancel Pro?" });
     await user.click(within(dialog).getByRole("radio", { name: "Immediately" }));
     await user.click(within(dialog).getByRole("button", { name: "Cancel plan" }));
-    await waitFor(() => expect(fake.callsTo(api.cancelSubscription)).toEqual([{ planId: "pro", cancelAction: "immediately" }]));
+    await waitFor(() => expect(fake.callsTo(api.cancelSubscription)).toEqual([{ planId: "pro", cancelAction: "immediately", intentId: expect.any(String) }]));
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
     expect(screen.getByText("Pro was canceled.")).toBeTruthy();
   });
@@ -149,7 +149,7 @@ describe("BillingTab", () => {
     await user.click(screen.getByRole("button", { name: "Buy AI credit pack" }));
     const dialog = await screen.findByRole("dialog", { name: "Buy AI credit pack" });
     await user.click(within(dialog).getByRole("button", { name: "Confirm" }));
-    await waitFor(() => expect(fake.callsTo(api.purchaseAddOn)).toEqual([{ planId: "credit_pack", successUrl: "/billing/success?planId=credit_pack", currency: "usd" }]));
+    await waitFor(() => expect(fake.callsTo(api.purchaseAddOn)).toEqual([{ planId: "credit_pack", successUrl: "/billing/success?planId=credit_pack", currency: "usd", intentId: expect.any(String) }]));
   });
 
   it("lists invoices with amounts in their currency", () => {

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useBillingContext } from "../context";
 import { formatDate } from "../format";
 import { useBillingTask } from "../hooks/useBillingTask";
+import { usePurchaseIntent } from "../hooks/usePurchaseIntent";
 import type { CancelAction, CurrentPlan } from "../types";
 import { Dialog } from "./Dialog";
 
@@ -21,9 +22,11 @@ export function CancelDialog({ plan, open, onClose, onCanceled }: CancelDialogPr
   const task = useBillingTask();
   const [when, setWhen] = useState<CancelAction>("end_of_cycle");
   const periodEnd = plan.currentPeriodEnd ?? plan.expiresAt;
+  // One intent per opening and choice: a double click or a retry is the same cancel.
+  const intentId = usePurchaseIntent(open, plan.planId, when);
 
   const confirm = async () => {
-    const done = await task.run(async () => { await cancel({ planId: plan.planId, cancelAction: when }); return true; });
+    const done = await task.run(async () => { await cancel({ planId: plan.planId, cancelAction: when, intentId }); return true; });
     if (!done) return;
     toast({
       tone: "success",

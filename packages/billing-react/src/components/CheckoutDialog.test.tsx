@@ -43,7 +43,7 @@ describe("CheckoutDialog", () => {
     await user.click(screen.getByRole("button", { name: "Confirm" }));
     expect(await screen.findByText("You're now on Pro.")).toBeTruthy();
     expect(fake.callsTo(api.previewCheckout)).toEqual([{ planId: "pro", currency: "usd" }]);
-    expect(fake.callsTo(api.checkout)).toEqual([{ planId: "pro", successUrl: "/billing/success?planId=pro", currency: "usd" }]);
+    expect(fake.callsTo(api.checkout)).toEqual([{ planId: "pro", successUrl: "/billing/success?planId=pro", currency: "usd", intentId: expect.any(String) }]);
     expect(fake.callsTo(api.purchaseAddOn)).toEqual([]);
     await user.click(screen.getByRole("button", { name: "Done" }));
     expect(screen.queryByRole("dialog")).toBeNull();
@@ -152,7 +152,7 @@ describe("CheckoutDialog", () => {
     expect(await screen.findByRole("dialog", { name: "Buy AI credit pack" })).toBeTruthy();
     await user.click(screen.getByRole("button", { name: "Confirm" }));
     expect(await screen.findByText("AI credit pack purchased.")).toBeTruthy();
-    expect(fake.callsTo(api.purchaseAddOn)).toEqual([{ planId: "credit_pack", successUrl: "/billing/success?planId=credit_pack", currency: "usd" }]);
+    expect(fake.callsTo(api.purchaseAddOn)).toEqual([{ planId: "credit_pack", successUrl: "/billing/success?planId=credit_pack", currency: "usd", intentId: expect.any(String) }]);
     expect(fake.callsTo(api.checkout)).toEqual([]);
   });
 

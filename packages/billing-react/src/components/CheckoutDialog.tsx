@@ -4,7 +4,9 @@
 // Confirm runs checkout (plans) or purchaseAddOn (add-ons). When Autumn
 // needs a payment page the owner is redirected there (`navigate`, injectable;
 // default the provider's redirect, i.e. window.location.assign); otherwise
-// the dialog confirms in place. Failures show the mapped message.
+// the dialog confirms in place. Failures show the mapped message. Each
+// opening is one purchase intent (usePurchaseIntent): Confirm twice, or again
+// after an error, and the server answers the first outcome.
 import { useAction } from "convex/react";
 import { useCallback, useEffect, useState } from "react";
 import { useBillingContext } from "../context";
@@ -12,6 +14,7 @@ import type { BillingErrorInfo } from "../errors";
 import { formatDate, formatMoney } from "../format";
 import { useBillingCurrency } from "../hooks/useBillingCurrency";
 import { useBillingErrors } from "../hooks/useBillingErrors";
+import { usePurchaseIntent } from "../hooks/usePurchaseIntent";
 import type { CheckoutAction, CheckoutPreview, CheckoutResult } from "../types";
 import { Dialog } from "./Dialog";
 
@@ -61,6 +64,8 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
   const purchaseAddOn = useAction(api.purchaseAddOn);
   const [phase, setPhase] = useState<Phase>({ kind: "previewing" });
   const [attempt, setAttempt] = useState(0);
+  // One intent per opening (and per plan/currency): a double click or a retry repeats it, never buys twice.
+  const intentId = usePurchaseIntent(open, planId, currency);
 
   useEffect(() => {
     if (!open) return;
@@ -87,7 +92,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
         onDone?.(kept);
         return;
       }
-      const result = await (buyAddOn ? purchaseAddOn : checkout)({ planId, successUrl: returnTo, currency });
+      const result = await (buyAddOn ? purchaseAddOn : checkout)({ planId, successUrl: returnTo, currency, intentId });
       if (result.status === "redirect") {
         setPhase({ kind: "redirecting", preview });
         (navigate ?? redirect)(result.paymentUrl);
@@ -98,7 +103,7 @@ export function CheckoutDialog({ planId, open, onClose, addOn, successUrl, navig
     } catch (err) {
       setPhase({ kind: "failed", preview, error: describe(err) });
     }
-  }, [addOn, checkout, currency, describe, navigate, onDone, planId, purchaseAddOn, redirect, successPath, successUrl, uncancel]);
+  }, [addOn, checkout, currency, describe, intentId, navigate, onDone, planId, purchaseAddOn, redirect, successPath, successUrl, uncancel]);
 
   const preview = phase.kind === "previewing" ? null : phase.preview;
   const title = preview ? TITLES[preview.action](preview.planName) : "Checkout";

@@ -74,7 +74,7 @@ describe("currency", () => {
     expect(within(dialog).getByRole("row", { name: /Total due today/ }).textContent).toContain(formatMoney(297, "brl"));
     await user.click(within(dialog).getByRole("button", { name: "Continue to payment" }));
     expect(fake.callsTo(api.previewCheckout)).toEqual([{ planId: "team", currency: "brl" }]);
-    expect(fake.callsTo(api.checkout)).toEqual([{ planId: "team", successUrl: "/billing/success?planId=team", currency: "brl" }]);
+    expect(fake.callsTo(api.checkout)).toEqual([{ planId: "team", successUrl: "/billing/success?planId=team", currency: "brl", intentId: expect.any(String) }]);
   });
 
   it("once the first payment locked the org's currency: no picker, a short note, only that currency", async () => {
