@@ -13,7 +13,7 @@ import { expect, it } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { ActionCtx } from "../convex/_generated/server";
 import { callAutumn, createAutumn } from "../convex/billing/autumn";
-import { withMeteredUsage } from "../convex/billing/metering";
+import { withMeteredUsage } from "../convex/billing/meteredUsage";
 import { LEDGER_SHARDS } from "../convex/billing/reservations/ledger";
 import { BILLING_TEST_KEY, startBillingTest, type BillingTest, type TestUser } from "../convex/billing/testing.helpers";
 import { median, progress, resetCalls, sandboxCalls, writeResult } from "./lib";

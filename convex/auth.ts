@@ -19,7 +19,7 @@ import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
 import authSchema from "./betterAuth/schema";
 import { authPlugins } from "./authPlugins";
-import { onOrganizationCreated } from "./billing/provisioning";
+import { onOrganizationCreated } from "./billing/orgCreated";
 import { isBootstrapAdmin, setUserRole } from "./orgs/directory";
 
 /** better-auth's built-in fallback secret (public: in its source) and our own placeholder. */

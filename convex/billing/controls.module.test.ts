@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
 import { requireFeature } from "./access";
-import { withMeteredUsage } from "./metering";
+import { withMeteredUsage } from "./meteredUsage";
 import { errorData, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
 
 let b: BillingTest;

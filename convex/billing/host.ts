@@ -16,7 +16,7 @@
 // else of the app (billing/structure.test.ts).
 //
 // The org-created hook goes the other way: the app calls
-// `onOrganizationCreated(ctx, organizationId)` (billing/provisioning.ts) in
+// `onOrganizationCreated(ctx, organizationId)` (billing/orgCreated.ts) in
 // the mutation that creates an organization.
 import type { PaginationResult } from "convex/server";
 import { billingHost } from "../billingHost";

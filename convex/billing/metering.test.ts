@@ -6,7 +6,7 @@ import { ConvexError } from "convex/values";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
-import { adjustSeats, lockIdFor, utcDay, withMeteredUsage, type AdjustSeatsArgs, type MeteredUsageArgs } from "./metering";
+import { adjustSeats, lockIdFor, utcDay, withMeteredUsage, type AdjustSeatsArgs, type MeteredUsageArgs } from "./meteredUsage";
 import { startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
 
 let b: BillingTest;

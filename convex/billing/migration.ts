@@ -14,7 +14,7 @@ import { billingError, billingErrorCode } from "./errors";
 import { adminAction } from "./functions";
 import { host } from "./host";
 import { ownerCustomerData } from "./provisioning";
-import { guardCustomer } from "./ownership";
+import { guardCustomer } from "./ownershipGuard";
 import { getOrCreateCustomer, runCustomerSync } from "./sync";
 
 /** Bounded so one action run stays well inside Autumn's 30/min per-customer billing limit and Convex's time limit. */

@@ -19,13 +19,14 @@
 //   when this deployment already caches it, or when Autumn created it after
 //   the organization existed; it is then stamped (customers.update). Any
 //   other unmarked customer is refused like a foreign one.
+//
+// This module is what queries and mutations need (tables, the marker, the
+// conflict records) and never loads autumn-js; the guard itself, which calls
+// Autumn from actions, is ownershipGuard.ts.
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { internal } from "../_generated/api";
-import { internalMutation, internalQuery, type ActionCtx, type QueryCtx } from "../_generated/server";
-import { callAutumn } from "./autumn";
+import { internalMutation, internalQuery, type QueryCtx } from "../_generated/server";
 import { billingError } from "./errors";
-import { host } from "./host";
 
 export const OWNER_ORG_KEY = "billing_owner_org";
 export const OWNER_DEPLOYMENT_KEY = "billing_owner_deployment";
@@ -69,7 +70,8 @@ export function markerMetadata(marker: OwnerMarker): Record<string, string> {
   return { [OWNER_ORG_KEY]: marker.organizationId, [OWNER_DEPLOYMENT_KEY]: marker.deploymentId };
 }
 
-function mismatch(organizationId: string, found: { organizationId: string | null; deploymentId: string | null }) {
+/** The typed error for a customer that is not this org's (ownershipGuard.ts throws it). */
+export function mismatch(organizationId: string, found: { organizationId: string | null; deploymentId: string | null }) {
   return billingError(
     "CUSTOMER_OWNERSHIP_MISMATCH",
     found.organizationId === null
@@ -107,18 +109,6 @@ export const ensureDeploymentId = internalMutation({
   },
 });
 
-/** This deployment's marker for `organizationId`, plus what the guard needs to know about the org here. */
-export async function ownerContext(ctx: ActionCtx, organizationId: string): Promise<{ marker: OwnerMarker; cached: boolean; conflict: boolean }> {
-  const c = await ctx.runQuery(internal.billing.ownership.context, { organizationId });
-  const deploymentId = process.env.BILLING_DEPLOYMENT_ID || c.deploymentId || (await ctx.runMutation(internal.billing.ownership.ensureDeploymentId, {}));
-  return { marker: { organizationId, deploymentId }, cached: c.cached, conflict: c.conflict };
-}
-
-/** The marker only (what get_or_create sends). */
-export async function ownerMarker(ctx: ActionCtx, organizationId: string): Promise<OwnerMarker> {
-  return (await ownerContext(ctx, organizationId)).marker;
-}
-
 // ── conflicts ──────────────────────────────────────────────────────────────
 
 export const recordConflict = internalMutation({
@@ -151,42 +141,4 @@ export async function ownershipConflictError(
   if (!c) return null;
   const err = mismatch(organizationId, { organizationId: c.foundOrganizationId, deploymentId: c.foundDeploymentId });
   return { code: err.data.code, message: err.data.message, at: c.at };
-}
-
-// ── the guard ──────────────────────────────────────────────────────────────
-
-export interface GuardedCustomer { metadata?: unknown; createdAt?: number }
-
-/**
- * Call before writing a fetched customer into the cache. Throws
- * CUSTOMER_OWNERSHIP_MISMATCH (after recording it) for another org's or
- * deployment's customer; stamps an adoptable unmarked one. `path` names the
- * sync path for the record.
- */
-export async function guardCustomer(
-  ctx: ActionCtx, organizationId: string, customer: GuardedCustomer, path: string,
-  known?: Awaited<ReturnType<typeof ownerContext>>,
-): Promise<void> {
-  const { marker, cached, conflict } = known ?? (await ownerContext(ctx, organizationId));
-  const ownership = ownershipOf(customer.metadata, marker);
-  if (ownership.kind === "unmarked") {
-    let adoptable = cached;
-    if (!adoptable) {
-      const org = await host.organization(ctx, organizationId);
-      adoptable = org !== null && typeof customer.createdAt === "number" && customer.createdAt >= org.createdAt - CREATED_AT_SKEW_MS;
-    }
-    if (!adoptable) return refuse(ctx, organizationId, { organizationId: null, deploymentId: null }, path);
-    // Created before markers existed: stamp it now, so later syncs (and other deployments) can tell.
-    await callAutumn("customers.update", (c, o) => c.customers.update({ customerId: organizationId, metadata: markerMetadata(marker) }, o));
-  } else if (ownership.kind === "foreign") {
-    return refuse(ctx, organizationId, ownership, path);
-  }
-  if (conflict) await ctx.runMutation(internal.billing.ownership.clearConflict, { organizationId });
-}
-
-async function refuse(ctx: ActionCtx, organizationId: string, found: { organizationId: string | null; deploymentId: string | null }, path: string): Promise<never> {
-  await ctx.runMutation(internal.billing.ownership.recordConflict, {
-    organizationId, foundOrganizationId: found.organizationId, foundDeploymentId: found.deploymentId, path, at: Date.now(),
-  });
-  throw mismatch(organizationId, found);
 }

@@ -1,28 +1,20 @@
 // Provisioning: every new organization gets an Autumn customer (and with it
 // the free default plan) without org creation ever waiting on Autumn or
-// failing because Autumn is down. The host calls onOrganizationCreated in the
-// mutation that creates the org (this app: the better-auth organization
-// trigger in auth.ts); failures retry with backoff, and any read path that
-// finds no row provisions lazily (ensureBilling in api.ts).
+// failing because Autumn is down. The host calls onOrganizationCreated
+// (orgCreated.ts) in the mutation that creates the org (this app: the
+// better-auth organization trigger in auth.ts); failures retry with backoff,
+// and any read path that finds no row provisions lazily (ensureBilling in
+// api.ts).
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import { internalAction, type ActionCtx, type MutationCtx } from "../_generated/server";
+import { internalAction, type ActionCtx } from "../_generated/server";
 import { host } from "./host";
-import { markerMetadata, ownerMarker } from "./ownership";
+import { markerMetadata } from "./ownership";
+import { ownerMarker } from "./ownershipGuard";
 import { customerSyncResult, runCustomerSync, type CustomerData, type CustomerSyncResult } from "./sync";
 
-/**
- * The host's org-created hook: call it in the mutation that creates an
- * organization. Schedules provisioning (same transaction as the insert; the
- * Autumn calls run later, in an action) and, on a deployment whose plan
- * cache is still empty, a catalog sync (catalogFill.ts).
- */
-export async function onOrganizationCreated(ctx: MutationCtx, organizationId: string): Promise<void> {
-  await ctx.scheduler.runAfter(0, internal.billing.provisioning.provisionOrganization, { organizationId });
-  if ((await ctx.db.query("billingPlans").first()) === null) {
-    await ctx.scheduler.runAfter(0, internal.billing.sync.syncPlans, {});
-  }
-}
+/** The org-created hook (its own module, so the host's mutation never loads autumn-js); re-exported here. */
+export { onOrganizationCreated } from "./orgCreated";
 
 /** Backoff between provisioning attempts after a transient failure. */
 export const PROVISION_RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000];

@@ -13,7 +13,7 @@ import { BILLING_ERROR_CODES, billingError, billingErrorCode } from "./errors";
 import { ownerAction } from "./functions";
 import { decideCurrency, isFreePlan, type CurrencyDecision } from "./currency";
 import { orgCustomerData } from "./provisioning";
-import { ownerContext } from "./ownership";
+import { ownerContext } from "./ownershipGuard";
 import { intentIdOrNew } from "./purchaseIntents";
 import { isDuplicate, runIntent } from "./purchaseIntentRun";
 import type { IntentOutcome } from "./purchaseIntentsSchema";

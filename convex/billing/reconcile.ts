@@ -40,7 +40,8 @@ import { internalAction, internalMutation, internalQuery, type ActionCtx, type M
 import { callAutumn } from "./autumn";
 import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
-import { ownerMarker, ownershipOf } from "./ownership";
+import { ownershipOf } from "./ownership";
+import { ownerMarker } from "./ownershipGuard";
 import { host } from "./host";
 import { customerFields, reconcileRunFields, type CustomerRow } from "./schema";
 import { MAX_CATALOG_ROWS, upsertCustomerRow } from "./sync";

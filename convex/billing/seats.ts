@@ -1,16 +1,16 @@
 // Seats (allocated features): +1 is a metered reservation of one seat (denied
 // at the limit), −1 a negative track that gives one back, both idempotent by
-// the caller's key. Split out of metering.ts; re-exported from there, which is
-// where convex/members imports it from.
-import { v } from "convex/values";
+// the caller's key. Split out of metering.ts; re-exported from
+// meteredUsage.ts, which is where convex/members imports it from. For actions
+// only (it calls Autumn); the balances it reports are cached by
+// reservations/store.writeBalances.
 import { internal } from "../_generated/api";
-import { internalMutation, type ActionCtx } from "../_generated/server";
+import type { ActionCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
 import { billingError, billingErrorCode } from "./errors";
-import { runMetered } from "./metering";
+import { runMetered } from "./meteredUsage";
 import { autumnCodeOf, balancesOf, readBalances } from "./reservations/autumnCalls";
-import { writeBalanceSnapshot } from "./reservations/store";
-import { balance as balanceValidator, type Balance } from "./schema";
+import type { Balance } from "./schema";
 
 export const SEATS_FEATURE_ID = "seats";
 
@@ -50,15 +50,6 @@ export async function adjustSeats(ctx: ActionCtx, args: AdjustSeatsArgs): Promis
     balances = null;
   }
   balances ??= await readBalances(organizationId, featureId);
-  if (balances) await ctx.runMutation(internal.billing.seats.writeBalances, { organizationId, balances });
+  if (balances) await ctx.runMutation(internal.billing.reservations.store.writeBalances, { organizationId, balances });
   return balances?.find((b) => b.featureId === featureId) ?? null;
 }
-
-export const writeBalances = internalMutation({
-  args: { organizationId: v.string(), balances: v.array(balanceValidator) },
-  returns: v.null(),
-  handler: async (ctx, { organizationId, balances }) => {
-    await writeBalanceSnapshot(ctx, organizationId, balances);
-    return null;
-  },
-});

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
 import { payCheckout } from "../../packages/autumn-sandbox/src/testing";
-import { withMeteredUsage } from "./metering";
+import { withMeteredUsage } from "./meteredUsage";
 import { errorData, startBillingTest, startWebhookBridge, type BillingTest, type TestUser } from "./testing.helpers";
 
 const SECRET = `whsec_${btoa("spend-controls-webhook-secret-0123")}`;

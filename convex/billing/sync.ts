@@ -14,7 +14,8 @@ import { withCachedFields } from "./currency";
 import { fetchEligibility } from "./eligibility";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
 import { customerToRow, featureToRow, historyBetween, planToRow } from "./mapping";
-import { guardCustomer, markerMetadata, ownerContext } from "./ownership";
+import { markerMetadata } from "./ownership";
+import { guardCustomer, ownerContext } from "./ownershipGuard";
 import { detectCrossings } from "./notifications";
 import { customerFields, featureFields, planEligibility, planFields, syncRunFields, type CustomerRow, type FeatureRow } from "./schema";
 

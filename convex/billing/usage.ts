@@ -7,7 +7,7 @@ import { internalAction, type ActionCtx } from "../_generated/server";
 import { featureUsageValidator, type FeatureUsage } from "./api";
 import { customerToRow } from "./mapping";
 import { orgCustomerData } from "./provisioning";
-import { guardCustomer } from "./ownership";
+import { guardCustomer } from "./ownershipGuard";
 import { getOrCreateCustomer } from "./sync";
 
 /**

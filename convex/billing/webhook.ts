@@ -31,7 +31,7 @@ import { httpAction, internalAction, internalMutation, type MutationCtx } from "
 import { callAutumn } from "./autumn";
 import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
-import { guardCustomer } from "./ownership";
+import { guardCustomer } from "./ownershipGuard";
 import { host } from "./host";
 import { spendEventOf } from "./notifications";
 import { CUSTOMER_EXPAND, customerSyncResult, type CustomerSyncResult } from "./sync";

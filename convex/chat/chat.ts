@@ -9,7 +9,7 @@ import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
 import { orgAction, orgQuery } from "../orgs/access";
 import { appError } from "../orgs/errors";
-import { withMeteredUsage } from "../billing/metering";
+import { withMeteredUsage } from "../billing/meteredUsage";
 import { messageFields } from "./schema";
 import { featureForModel, MODELS, modelId, type ModelId } from "./models";
 

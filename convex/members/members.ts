@@ -11,7 +11,7 @@ import { v } from "convex/values";
 import { components } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { authComponent, createAuth } from "../auth";
-import { adjustSeats } from "../billing/metering";
+import { adjustSeats } from "../billing/meteredUsage";
 import { orgOwnerAction, orgQuery } from "../orgs/access";
 import { findMemberById, findUser, normalizeAuthId, type MemberDoc, type UserDoc } from "../orgs/directory";
 import { appError, type AppErrorCode } from "../orgs/errors";

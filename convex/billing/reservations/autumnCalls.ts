@@ -2,16 +2,14 @@
 // balances.finalize confirm/release, balances.track), each with an
 // idempotency key derived from the row's lock id — never a random one — and
 // the balance arithmetic around their answers. Actions only (fetch).
-import { v, type Infer } from "convex/values";
 import { callAutumn } from "../autumn";
 import { billingErrorCode } from "../errors";
 import { balanceToRow, type AutumnBalance } from "../mapping";
 import type { Balance } from "../schema";
+import type { BalanceDelta, CreditCost } from "./schema";
 
-export const creditCost = v.object({ featureId: v.string(), creditCost: v.number() });
-export type CreditCost = Infer<typeof creditCost>;
-export const balanceDelta = v.object({ featureId: v.string(), giveBack: v.number() });
-export type BalanceDelta = Infer<typeof balanceDelta>;
+// The validators live with the table (store.ts, a mutation module, must not load autumn-js).
+export { balanceDelta, creditCost, type BalanceDelta, type CreditCost } from "./schema";
 
 export interface BalanceAnswer {
   balance: AutumnBalance | null;

@@ -8,7 +8,7 @@
 // the sweeper is driven with an explicit clock (`now`), never a sleep.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { internal } from "../../_generated/api";
-import { withMeteredUsage } from "../metering";
+import { withMeteredUsage } from "../meteredUsage";
 import { startBillingTest, type BillingTest, type TestUser } from "../testing.helpers";
 import { CRASH_POINTS, setCrashHook, type CrashPoint } from "./crash";
 import { CHECK_HORIZON_MS, LOCK_TTL_MS, RESERVE_TIMEOUT_MS, SWEEP_INTERVAL_MS } from "./machine";

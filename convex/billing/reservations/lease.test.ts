@@ -6,7 +6,7 @@
 import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { internal } from "../../_generated/api";
-import { withMeteredUsage } from "../metering";
+import { withMeteredUsage } from "../meteredUsage";
 import { startBillingTest, type BillingTest, type TestUser } from "../testing.helpers";
 import { LEASE_BLOCK } from "./lease";
 

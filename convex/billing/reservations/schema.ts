@@ -2,7 +2,14 @@
 // spread into billingTables (../schema.ts). Its own file so the reservation
 // flow owns its shape.
 import { defineTable } from "convex/server";
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
+
+/** What one unit of a metered feature costs in a credit system paying for it. */
+export const creditCost = v.object({ featureId: v.string(), creditCost: v.number() });
+export type CreditCost = Infer<typeof creditCost>;
+/** Units to give back to one balance on release. */
+export const balanceDelta = v.object({ featureId: v.string(), giveBack: v.number() });
+export type BalanceDelta = Infer<typeof balanceDelta>;
 
 export const reservationState = v.union(
   v.literal("claimed"), v.literal("reserving"), v.literal("reserve_unknown"), v.literal("reserved"),

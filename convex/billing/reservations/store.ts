@@ -12,10 +12,9 @@ import { withTrackedUsage } from "../controls";
 import { detectCrossings } from "../notifications";
 import { billingError } from "../errors";
 import { balance as balanceValidator, type Balance } from "../schema";
-import { balanceDelta, creditCost, type BalanceDelta, type CreditCost } from "./autumnCalls";
 import { addToLedger } from "./ledger";
 import { isAbandoned, OPEN_STATES, tryTransition, type ReservationEvent, type ReservationState } from "./machine";
-import { reservationState } from "./schema";
+import { balanceDelta, creditCost, reservationState, type BalanceDelta, type CreditCost } from "./schema";
 import { leaseEligible, LEASE_TAKE_MS, takeFromLease } from "./lease";
 
 const MAX_ATTEMPTS_PER_KEY = 20;
@@ -77,6 +76,16 @@ async function creditCostsFor(ctx: MutationCtx, featureId: string): Promise<Cred
   }
   return out;
 }
+
+/** Balances Autumn reported outside a reservation (a seat given back: seats.ts), into the cache. */
+export const writeBalances = internalMutation({
+  args: { organizationId: v.string(), balances: v.array(balanceValidator) },
+  returns: v.null(),
+  handler: async (ctx, { organizationId, balances }) => {
+    await writeBalanceSnapshot(ctx, organizationId, balances);
+    return null;
+  },
+});
 
 // ── claim ────────────────────────────────────────────────────────────────────
 

@@ -1,7 +1,7 @@
 // The app's metered feature. Step 7: the work runs inside withMeteredUsage,
 // so it runs only when the org has a unit left and is counted once.
 import { ConvexError, v } from "convex/values";
-import { withMeteredUsage } from "./billing/metering";
+import { withMeteredUsage } from "./billing/meteredUsage";
 import { internal } from "./_generated/api";
 import { action, internalMutation, query } from "./_generated/server";
 
