@@ -60,9 +60,9 @@ describe("members", () => {
     expect(await seats()).toMatchObject({ usage: 2, remaining: 0 });
   });
 
-  it("unknown emails and existing members are typed errors that consume no seat", async () => {
-    expect(await failure(b.as(owner, orgId).action(api.members.members.addMember, { email: "nobody@example.com", role: "member" })))
-      .toMatchObject({ code: "INVALID_ARGUMENT", message: "No account with that email — ask them to sign up first" });
+  it("an unknown email answers like an add (no account enumeration); an existing member is CONFLICT; neither takes a seat", async () => {
+    expect(await b.as(owner, orgId).action(api.members.members.addMember, { email: "nobody@example.com", role: "member" }))
+      .toEqual({ memberId: null, userId: null });
     expect(await failure(b.as(owner, orgId).action(api.members.members.addMember, { email: "ann@example.com", role: "member" })))
       .toMatchObject({ code: "CONFLICT" });
     expect(await seats()).toMatchObject({ usage: 2 });

@@ -145,7 +145,7 @@ test("member: read-only, the same facts and no buttons", async ({ page, browser,
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Members" }).click();
   await page.getByLabel("Email").fill(member.email);
   await page.getByRole("button", { name: "Add member" }).click();
-  await expect(page.getByRole("status").filter({ hasText: `${member.email} was added.` })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: `If ${member.email} has an account, they're a member now` })).toBeVisible();
 
   await memberPage.goto("/settings/billing");
   await expect(memberPage.getByRole("combobox", { name: "Organization" })).toHaveValue(owner.orgId);

@@ -214,7 +214,7 @@ test("6. a member sees billing read-only and the branding prompt tells them to a
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Members" }).click();
   await page.getByLabel("Email").fill(member.email);
   await page.getByRole("button", { name: "Add member" }).click();
-  await expect(page.getByRole("status").filter({ hasText: `${member.email} was added.` })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: `If ${member.email} has an account, they're a member now` })).toBeVisible();
   await expect(page.getByTestId("member").filter({ hasText: member.email })).toContainText("member");
   await snap(page, info, "owner-added-member");
 

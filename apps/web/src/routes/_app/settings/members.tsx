@@ -50,7 +50,7 @@ function AddMemberForm() {
       if (data.code === "QUOTA_EXCEEDED") {
         setError({ kind: "limit", featureId: typeof data.details.featureId === "string" ? data.details.featureId : "seats", message: describe(err).message });
       } else if (data.code === "INVALID_ARGUMENT" || data.code === "CONFLICT") {
-        // The server's own words are the useful ones here ("No account with that email — …").
+        // The server's own words are the useful ones here ("Enter a valid email address", "They are already a member…").
         setError({ kind: "other", message: data.message || describe(err).message });
       } else {
         setError({ kind: "other", message: describe(err).message });
@@ -63,7 +63,7 @@ function AddMemberForm() {
   return (
     <form className="panel form" onSubmit={(e) => void onSubmit(e)} aria-labelledby="add-member-title">
       <h2 id="add-member-title" className="panel__title">Add a member</h2>
-      <p className="muted small">They need an account already — ask them to sign up first.</p>
+      <p className="muted small">They need an account already — ask them to sign up with this email first.</p>
       <div className="form__row">
         <label className="grow">
           Email
@@ -78,7 +78,8 @@ function AddMemberForm() {
         </label>
         <button type="submit" disabled={busy || !email.trim()}>{busy ? "Adding…" : "Add member"}</button>
       </div>
-      {added ? <p role="status" className="success">{added} was added.</p> : null}
+      {/* The same words whether or not the email has an account (no account enumeration). */}
+      {added ? <p role="status" className="success">Done. If {added} has an account, they're a member now; if not, ask them to sign up with that address and add them again.</p> : null}
       {error?.kind === "limit" ? <LimitNotice featureId={error.featureId} message={error.message} onDismiss={() => setError(null)} /> : null}
       {error?.kind === "other" ? <p role="alert" className="error">{error.message}</p> : null}
     </form>
