@@ -1,7 +1,8 @@
 /// <reference types="vite/client" />
 // Authorization matrix for the billing module: every public function in
 // convex/billing (api.ts, admin.ts, purchase.ts, watcher.ts, migration.ts,
-// metering.ts, and whatever module adds one next: the coverage check finds
+// metering.ts, controlsApi.ts, invoices.ts, notifications.ts, outbox.ts,
+// topups.ts, and whatever module adds one next: the coverage check finds
 // them all), called by every kind of caller, with the exact outcome each
 // cell must produce ("allowed" or the typed error code). Plus: admin
 // functions refuse before talking to Autumn, no org-scoped function takes an
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../_generated/api";
 import { payCheckout } from "../../packages/autumn-sandbox/src/testing";
 import { billingErrorCode, type BillingErrorCode } from "./errors";
+import { notify } from "./notifications";
 import { ADMIN_EMAIL, SITE, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
 
 /** Every deployable module of convex/billing (multi-dot files — tests, helpers — are never deployed). */
@@ -46,6 +48,21 @@ const ORG_READ: Record<CallerKind, Outcome> = {
 
 /** billing:manage — ownerAction: checkout, plan changes, cancel, portal, add-ons, watcher retry. */
 const ORG_MANAGE: Record<CallerKind, Outcome> = { ...ORG_READ, member: "FORBIDDEN", admin: "FORBIDDEN" };
+
+/**
+ * The dev outbox (outbox.listOutbox, a plain query): any signed-in caller; what
+ * they see depends on who they are (the row's check: the org's owner its mail,
+ * a global admin everyone's, anyone else nothing).
+ */
+const SIGNED_IN: Record<CallerKind, Outcome> = {
+  unauthenticated: "UNAUTHENTICATED",
+  noActiveOrg: "allowed",
+  nonMember: "allowed",
+  member: "allowed",
+  admin: "allowed",
+  owner: "allowed",
+  globalAdmin: "allowed",
+};
 
 /** admin — adminQuery / adminAction. The active org in the token is irrelevant. */
 const ADMIN_ONLY: Record<CallerKind, Outcome> = {
@@ -99,6 +116,11 @@ beforeAll(async () => {
   await b.autumn.control("/sandbox/checkouts/settle");
   await b.autumn.autumn.billing.attach({ customerId: orgP, planId: "team", noBillingChanges: true });
   expect(await b.t.action(internal.billing.sync.syncCustomer, { organizationId: orgP })).toEqual({ ok: true, error: null });
+  // Org A: one unread notification, emailed to its owner (the bell and outbox rows read them).
+  await b.t.run((ctx) => notify(ctx, {
+    organizationId: orgA, kind: "usage_alert", featureId: "standard_messages", title: "80% of Standard messages used",
+    body: "Your organization has used 80% of its Standard messages for this period.", dedupeKey: "matrix:alert", source: "action",
+  }));
   fx = { orgA, orgB, orgP, owner, orgAdmin, member, outsider, root };
 }, 60_000);
 
@@ -134,11 +156,12 @@ const ORG_ROLE: Partial<Record<CallerKind, "owner" | "admin" | "member">> = { me
 type Args = Record<string, unknown>;
 type Called =
   | { kind: "query"; ref: FunctionReference<"query"> }
+  | { kind: "mutation"; ref: FunctionReference<"mutation"> }
   | { kind: "action"; ref: FunctionReference<"action"> };
 
 type Row = Called & {
   /** The file in convex/billing (without .ts). */
-  module: "api" | "admin" | "purchase" | "watcher" | "migration" | "metering";
+  module: "api" | "admin" | "purchase" | "watcher" | "migration" | "metering" | "controlsApi" | "invoices" | "notifications" | "outbox" | "topups";
   name: string;
   /** The org callers claim in their token (default A). Rows that change billing state run on org P. */
   org?: "A" | "P";
@@ -149,6 +172,13 @@ type Row = Called & {
 };
 
 interface BillingShape { billing: { organizationId: string; provisioned: boolean; plan: { planId: string } | null } }
+interface ControlsShape {
+  usageLimits: Array<{ featureId: string; limit: number; interval: string }>;
+  spendLimits: Array<{ featureId: string | null; overageLimit: number | null }>;
+  overageAllowed: Array<{ featureId: string; enabled: boolean }>;
+  usageAlerts: Array<{ featureId: string | null; thresholdType: string; threshold: number }>;
+  autoTopups: Array<{ featureId: string; enabled: boolean; threshold: number; quantity: number }>;
+}
 
 const MATRIX: Row[] = [
   // api.ts — org-scoped, org from the token only.
@@ -252,6 +282,125 @@ const MATRIX: Row[] = [
     },
   },
 
+  // controlsApi.ts — spend controls on org P (team: premium messages are usage-based). Any
+  // member reads them; only the owner changes them (each write goes to Autumn and back to the cache).
+  {
+    module: "controlsApi", name: "getSpendControls", kind: "query", ref: api.billing.controlsApi.getSpendControls, org: "P",
+    args: () => ({}), expected: ORG_READ,
+    check: (r, caller) => {
+      const { controls, features, canManage } = r as { controls: ControlsShape; features: Array<{ featureId: string; usageBased: boolean }>; canManage: boolean };
+      expect(canManage).toBe(caller === "owner");
+      expect(features).toEqual(expect.arrayContaining([expect.objectContaining({ featureId: "premium_messages", usageBased: true })]));
+      expect(Array.isArray(controls.usageLimits)).toBe(true);
+    },
+  },
+  {
+    module: "controlsApi", name: "setSpendLimit", kind: "action", ref: api.billing.controlsApi.setSpendLimit, org: "P",
+    args: () => ({ featureId: "premium_messages", overageLimit: 50 }), expected: ORG_MANAGE,
+    check: (r) => expect((r as ControlsShape).spendLimits).toEqual([expect.objectContaining({ featureId: "premium_messages", overageLimit: 50 })]),
+  },
+  {
+    module: "controlsApi", name: "setUsageLimit", kind: "action", ref: api.billing.controlsApi.setUsageLimit, org: "P",
+    args: () => ({ featureId: "premium_messages", limit: 10_000, interval: "month" }), expected: ORG_MANAGE,
+    check: (r) => expect((r as ControlsShape).usageLimits).toEqual([expect.objectContaining({ featureId: "premium_messages", limit: 10_000, interval: "month" })]),
+  },
+  {
+    module: "controlsApi", name: "setOverageAllowed", kind: "action", ref: api.billing.controlsApi.setOverageAllowed, org: "P",
+    args: () => ({ featureId: "premium_messages", enabled: true }), expected: ORG_MANAGE,
+    check: (r) => expect((r as ControlsShape).overageAllowed).toEqual([expect.objectContaining({ featureId: "premium_messages", enabled: true })]),
+  },
+  {
+    module: "controlsApi", name: "setUsageAlerts", kind: "action", ref: api.billing.controlsApi.setUsageAlerts, org: "P",
+    args: () => ({ alerts: [{ featureId: "premium_messages", thresholdType: "usage_percentage", threshold: 80 }] }), expected: ORG_MANAGE,
+    check: async (r, _caller, f) => {
+      expect((r as ControlsShape).usageAlerts).toEqual([expect.objectContaining({ featureId: "premium_messages", thresholdType: "usage_percentage", threshold: 80 })]);
+      // The cache has it at once: any member reads it back.
+      const { controls } = await b.as(f.member, f.orgP).query(api.billing.controlsApi.getSpendControls, {});
+      expect(controls.usageAlerts.map((a) => a.featureId)).toEqual(["premium_messages"]);
+    },
+  },
+
+  // topups.ts — owner only; org P bought the credit pack above, so Autumn has a pack to top up with.
+  {
+    module: "topups", name: "setAutoTopup", kind: "action", ref: api.billing.topups.setAutoTopup, org: "P",
+    args: () => ({ featureId: "ai_credits", enabled: true, threshold: 10, packPlanId: "credit_pack", maxPerMonth: 2 }), expected: ORG_MANAGE,
+    check: (r) => expect((r as ControlsShape).autoTopups).toEqual([expect.objectContaining({ featureId: "ai_credits", enabled: true, threshold: 10, quantity: 500 })]),
+  },
+
+  // invoices.ts — what org P pays and how: members read (cache, or Autumn reads through
+  // memberAction); only the owner opens the payment page.
+  {
+    module: "invoices", name: "getNextCharge", kind: "query", ref: api.billing.invoices.getNextCharge, org: "P",
+    args: () => ({}), expected: ORG_READ,
+    check: (r) => expect(r).toMatchObject({ planId: "team", planName: "Team" }),
+  },
+  {
+    module: "invoices", name: "getPastDue", kind: "query", ref: api.billing.invoices.getPastDue, org: "P",
+    args: () => ({}), expected: ORG_READ,
+    check: (r, caller) => expect(r).toEqual({ pastDue: false, openInvoices: [], canPay: caller === "owner" }),
+  },
+  {
+    module: "invoices", name: "openPaymentSetup", kind: "action", ref: api.billing.invoices.openPaymentSetup, org: "P",
+    args: () => ({ returnUrl: "/settings/billing" }), expected: ORG_MANAGE,
+    check: (r) => expect((r as { url: string }).url).toMatch(/^https?:\/\//),
+  },
+  {
+    module: "invoices", name: "getPaymentMethod", kind: "action", ref: api.billing.invoices.getPaymentMethod, org: "P",
+    args: () => ({}), expected: ORG_READ,
+    check: (r) => expect(r).toMatchObject({ last4: "4242" }),
+  },
+  {
+    module: "invoices", name: "listInvoices", kind: "action", ref: api.billing.invoices.listInvoices, org: "P",
+    args: () => ({ limit: 10 }), expected: ORG_READ,
+    check: (r) => {
+      const { invoices } = r as { invoices: Array<{ planIds: string[] }>; nextCursor: string | null };
+      expect(invoices.flatMap((i) => i.planIds)).toContain("credit_pack");
+    },
+  },
+
+  // notifications.ts — the bell, for any member of org A (one unread notification seeded above).
+  {
+    module: "notifications", name: "listNotifications", kind: "query", ref: api.billing.notifications.listNotifications,
+    args: () => ({}), expected: ORG_READ,
+    check: (r, _caller, f) => expect(r).toEqual([expect.objectContaining({ organizationId: f.orgA, dedupeKey: "matrix:alert" })]),
+  },
+  {
+    module: "notifications", name: "unreadCount", kind: "query", ref: api.billing.notifications.unreadCount,
+    args: () => ({}), expected: ORG_READ,
+    check: (r) => expect(r).toEqual({ count: 1, capped: false }),
+  },
+  {
+    module: "notifications", name: "markRead", kind: "mutation", ref: api.billing.notifications.markRead,
+    args: () => ({}), expected: ORG_READ,
+    check: async (r, caller, f) => {
+      // The first allowed caller (member) marks the seeded one read; the others find nothing unread.
+      expect(r).toBe(caller === "member" ? 1 : 0);
+      expect(await b.as(f.owner, f.orgA).query(api.billing.notifications.unreadCount, {})).toEqual({ count: 0, capped: false });
+    },
+  },
+
+  // outbox.ts — the dev outbox: the org's owner sees its mail (the seeded alert went to them), a
+  // global admin sees all, any other signed-in caller nothing.
+  {
+    module: "outbox", name: "listOutbox", kind: "query", ref: api.billing.outbox.listOutbox,
+    args: () => ({}), expected: SIGNED_IN,
+    check: (r, caller, f) => {
+      const { scope, emails } = r as { scope: string; emails: Array<{ organizationId: string; to: string }> };
+      const own = emails.filter((e) => e.organizationId === f.orgA && e.to === "owner@example.com");
+      if (caller === "owner") {
+        expect(scope).toBe("organization");
+        expect(own).toHaveLength(1);
+        expect(emails.every((e) => e.organizationId === f.orgA)).toBe(true);
+      } else if (caller === "globalAdmin") {
+        expect(scope).toBe("all");
+        expect(own).toHaveLength(1);
+      } else {
+        expect(scope).toBe("none");
+        expect(emails).toEqual([]);
+      }
+    },
+  },
+
   // admin.ts — global admins only; the org is an explicit argument.
   {
     module: "admin", name: "adminSyncPlans", kind: "action", ref: api.billing.admin.adminSyncPlans, args: () => ({}), expected: ADMIN_ONLY,
@@ -297,7 +446,11 @@ const MATRIX: Row[] = [
 const orgOf = (row: Row, f: Fixture): string => (row.org === "P" ? f.orgP : f.orgA);
 
 function call(c: ReturnType<typeof client>, row: Called, args: Args): Promise<unknown> {
-  return row.kind === "query" ? c.query(row.ref, args) : c.action(row.ref, args);
+  switch (row.kind) {
+    case "query": return c.query(row.ref, args);
+    case "mutation": return c.mutation(row.ref, args);
+    case "action": return c.action(row.ref, args);
+  }
 }
 
 type Settled = { outcome: "allowed"; value: unknown } | { outcome: BillingErrorCode | "UNTYPED_ERROR"; error: unknown };
@@ -335,7 +488,9 @@ describe("authorization matrix", () => {
     expect(found.length).toBeGreaterThan(0);
     expect(MATRIX.map((r) => `${r.module}.${r.name}`).sort()).toEqual(found.sort());
     // Sanity: the glob sees the modules this file was written against.
-    for (const m of ["api", "admin", "purchase", "watcher", "migration", "metering"]) expect(Object.keys(BILLING_MODULES)).toContain(`./${m}.ts`);
+    for (const m of ["api", "admin", "purchase", "watcher", "migration", "metering", "controlsApi", "invoices", "notifications", "outbox", "topups"]) {
+      expect(Object.keys(BILLING_MODULES)).toContain(`./${m}.ts`);
+    }
   });
 });
 
@@ -420,7 +575,7 @@ const ORG_SCOPED = MATRIX.filter((r) => r.expected !== ADMIN_ONLY);
 
 describe("no org-scoped function takes an organization id", () => {
   it("no org-scoped public function declares an organizationId argument", () => {
-    expect(ORG_SCOPED.map((r) => r.module)).toEqual(expect.arrayContaining(["api", "purchase", "watcher", "metering"]));
+    expect(ORG_SCOPED.map((r) => r.module)).toEqual(expect.arrayContaining(["api", "purchase", "watcher", "metering", "controlsApi", "invoices", "notifications", "outbox", "topups"]));
     for (const row of ORG_SCOPED) {
       const fn = (BILLING_MODULES[`./${row.module}.ts`] ?? {})[row.name];
       if (!isRegistered(fn)) throw new Error(`${row.module}.${row.name} is not a registered function`);
