@@ -1,7 +1,7 @@
 // The app's organizations. Step 5: creating one calls the module's
 // org-created hook in the same mutation.
 import { v } from "convex/values";
-import { onOrganizationCreated } from "./billing/provisioning";
+import { onOrganizationCreated } from "./billing/orgCreated";
 import { mutation } from "./_generated/server";
 
 export const create = mutation({
