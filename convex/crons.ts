@@ -22,5 +22,7 @@ crons.daily("billing webhook ledger prune", { hourUTC: 3, minuteUTC: 30 }, inter
 // Settle every metered reservation whose action died (billing/reservations/sweeper.ts), and forget old ones.
 crons.interval("billing reservations sweep", { seconds: 60 }, internal.billing.reservations.sweeper.sweep, {});
 crons.hourly("billing reservations prune", { minuteUTC: 15 }, internal.billing.reservations.sweeper.prune, {});
+// Settle owed seat adjustments (a refund that failed, an action that died mid membership change) and forget old rows and purchase intents (billing/seatChanges.ts).
+crons.interval("billing seat changes sweep", { seconds: 60 }, internal.billing.seatChanges.sweep, {});
 
 export default crons;

@@ -57,6 +57,9 @@ import type * as billing_reservations_store from "../billing/reservations/store.
 import type * as billing_reservations_sweeper from "../billing/reservations/sweeper.js";
 import type * as billing_resetRefresh from "../billing/resetRefresh.js";
 import type * as billing_retention from "../billing/retention.js";
+import type * as billing_seatChangeStore from "../billing/seatChangeStore.js";
+import type * as billing_seatChanges from "../billing/seatChanges.js";
+import type * as billing_seatChangesSchema from "../billing/seatChangesSchema.js";
 import type * as billing_seats from "../billing/seats.js";
 import type * as billing_spendSchema from "../billing/spendSchema.js";
 import type * as billing_sync from "../billing/sync.js";
@@ -134,6 +137,9 @@ declare const fullApi: ApiFromModules<{
   "billing/reservations/sweeper": typeof billing_reservations_sweeper;
   "billing/resetRefresh": typeof billing_resetRefresh;
   "billing/retention": typeof billing_retention;
+  "billing/seatChangeStore": typeof billing_seatChangeStore;
+  "billing/seatChanges": typeof billing_seatChanges;
+  "billing/seatChangesSchema": typeof billing_seatChangesSchema;
   "billing/seats": typeof billing_seats;
   "billing/spendSchema": typeof billing_spendSchema;
   "billing/sync": typeof billing_sync;

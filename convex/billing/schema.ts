@@ -4,6 +4,7 @@
 import { defineTable } from "convex/server";
 import { ownershipTables } from "./ownership";
 import { purchaseIntentTables } from "./purchaseIntentsSchema";
+import { seatChangeTables } from "./seatChangesSchema";
 import { reservationTables } from "./reservations/schema";
 import { spendTables } from "./spendSchema";
 import { v, type Infer } from "convex/values";
@@ -314,6 +315,7 @@ export const billingTables = {
     .index("by_organizationId_state", ["organizationId", "state"]),
   ...reservationTables,
   ...purchaseIntentTables,
+  ...seatChangeTables,
   billingUsageDays: defineTable(usageDayFields).index("by_organizationId_featureId_day", ["organizationId", "featureId", "day"]),
   /** One scheduled re-sync per org at its next reset moment (resetRefresh.ts). */
   billingResetRefresh: defineTable({ organizationId: v.string(), at: v.number(), jobId: v.id("_scheduled_functions") })

@@ -5,13 +5,15 @@
 // membership is written (so the plan's seat limit is enforced atomically by
 // Autumn, QUOTA_EXCEEDED at the limit), and gives it back when the
 // membership could not be written; removing a member gives its seat back.
+// Both go through the billing module's owed seat rows (billing/seatChanges.ts):
+// a refund that fails is retried by the seat sweeper until it is settled.
 // Memberships themselves are written through better-auth's server API, so
 // its rules and hooks apply.
 import { v } from "convex/values";
 import { components } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { authComponent, createAuth } from "../auth";
-import { adjustSeats } from "../billing/meteredUsage";
+import { withSeatChange } from "../billing/seatChanges";
 import { orgOwnerAction, orgQuery } from "../orgs/access";
 import { findMemberById, findUser, normalizeAuthId, type MemberDoc, type UserDoc } from "../orgs/directory";
 import { appError, type AppErrorCode } from "../orgs/errors";
@@ -124,16 +126,17 @@ export const addMember = orgOwnerAction({
     }
 
     const idempotencyKey = `member:${organizationId}:${user._id}:${requestId ?? crypto.randomUUID()}`;
-    await adjustSeats(ctx, { organizationId, delta: 1, idempotencyKey });
-    try {
-      const created = await createAuth(ctx).api.addMember({ body: { userId: user._id, organizationId, role: memberRole } });
-      if (!created) throw appError("CONFLICT", "The membership could not be created");
-      return { memberId: created.id, userId: user._id };
-    } catch (err) {
-      // The membership was not written: give the seat back (same key, so a retry never refunds twice).
-      await adjustSeats(ctx, { organizationId, delta: -1, idempotencyKey: `release:${idempotencyKey}` });
-      throw authFailure(err, "The member could not be added");
-    }
+    // The seat is reserved first (QUOTA_EXCEEDED at the limit: nothing written); if the membership is then
+    // refused, the seat's refund is an owed row the billing sweeper retries until Autumn has it.
+    return withSeatChange(ctx, { organizationId, userId: user._id, delta: 1, key: idempotencyKey }, async () => {
+      try {
+        const created = await createAuth(ctx).api.addMember({ body: { userId: user._id, organizationId, role: memberRole } });
+        if (!created) throw appError("CONFLICT", "The membership could not be created");
+        return { memberId: created.id, userId: user._id };
+      } catch (err) {
+        throw authFailure(err, "The member could not be added");
+      }
+    });
   },
 });
 
@@ -155,12 +158,14 @@ export const removeMember = orgOwnerAction({
 
     // better-auth's remove-member acts as the caller: it needs the caller's session (from the Convex identity).
     const { auth, headers } = await authComponent.getAuth(createAuth, ctx);
-    try {
-      await auth.api.removeMember({ body: { memberIdOrEmail: memberId, organizationId }, headers });
-    } catch (err) {
-      throw authFailure(err, "The member could not be removed");
-    }
-    await adjustSeats(ctx, { organizationId, delta: -1, idempotencyKey: `remove:${memberId}` });
+    // The owed refund is recorded before the membership goes, so a refund that fails (or a dead action) is retried.
+    await withSeatChange(ctx, { organizationId, userId: member.userId, delta: -1, key: `remove:${memberId}` }, async () => {
+      try {
+        await auth.api.removeMember({ body: { memberIdOrEmail: memberId, organizationId }, headers });
+      } catch (err) {
+        throw authFailure(err, "The member could not be removed");
+      }
+    });
     return null;
   },
 });
