@@ -36,6 +36,10 @@ const featureOption = v.object({
   type: v.string(),
   /** Some plan item prices usage past the grant (a spend limit / overage switch means something). */
   usageBased: v.boolean(),
+  /** The org has a balance of it (its plan or a pack grants it): the UI offers controls for these. */
+  included: v.boolean(),
+  /** The org's own plan bills usage past its grant (the overage row applies now). */
+  overage: v.boolean(),
 });
 
 /** Controls as the billing tab shows them: the cached controls and the features an owner may pick. */
@@ -52,7 +56,10 @@ export const getSpendControls = memberQuery({
       controls: row?.billingControls ?? EMPTY,
       // Allocated features (seats) have no usage per period to limit or alert on.
       features: [...features.values()].filter((f) => f.type !== "boolean" && !f.archived && (f.consumable || f.type !== "metered"))
-        .map((f) => ({ featureId: f.featureId, name: f.name, type: f.type, usageBased: usageBased.has(f.featureId) }))
+        .map((f) => {
+          const held = row?.balances.find((b) => b.featureId === f.featureId);
+          return { featureId: f.featureId, name: f.name, type: f.type, usageBased: usageBased.has(f.featureId), included: held !== undefined, overage: held?.overageAllowed ?? false };
+        })
         .sort((a, b) => a.name.localeCompare(b.name)),
       canManage: canManage(ctx.viewer),
     };

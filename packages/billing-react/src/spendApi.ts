@@ -19,7 +19,16 @@ export interface SpendBillingControls {
   autoTopups: Array<{ featureId: string; enabled: boolean; threshold: number; quantity: number; invoiceMode: boolean; purchaseLimit: { interval: string; intervalCount: number; limit: number } | null; source: Source }>;
 }
 
-export interface SpendFeature { featureId: string; name: string; type: string; usageBased: boolean }
+export interface SpendFeature {
+  featureId: string;
+  name: string;
+  type: string;
+  usageBased: boolean;
+  /** The org holds a balance of it (absent from older servers: treated as held). */
+  included?: boolean;
+  /** The org's plan bills usage past the grant (absent: `usageBased`). */
+  overage?: boolean;
+}
 export interface SpendControlsView { controls: SpendBillingControls; features: SpendFeature[]; canManage: boolean }
 export interface AlertInput { featureId: string; thresholdType: "usage_percentage" | "remaining"; threshold: number }
 

@@ -28,7 +28,8 @@ export function AutoTopupForm({ featureId = "ai_credits" }: AutoTopupFormProps) 
   if (view.status !== "success" || plans.status !== "success") return null;
   const feature = view.data.features.find((f) => f.featureId === featureId);
   const packs = plans.data.filter((p) => p.price?.interval === "one_off" && p.items.some((i) => i.featureId === featureId && i.included > 0));
-  if (!feature || packs.length === 0) return null;
+  // Autumn repeats a pack the org holds: nothing to offer before it has the credits at all.
+  if (!feature || feature.included === false || packs.length === 0) return null;
   const pack = packs[0]!;
   const units = pack.items.find((i) => i.featureId === featureId)?.included ?? 0;
   const canManage = view.data.canManage;

@@ -104,6 +104,18 @@ describe("SpendControls", () => {
   });
 });
 
+describe("SpendControls: only what the org holds", () => {
+  it("hides features the org has no balance of, and the overage row where its plan bills no usage", () => {
+    renderSpend(<SpendControls />, (f) => f.setQueryResult(spendApi.getSpendControls, { ...view(true), features: [
+      { ...FEATURES[0]!, included: true, overage: false }, { ...FEATURES[1]!, included: true, overage: false },
+      { featureId: "ai_credits", name: "AI credits", type: "credit_system", usageBased: false, included: false, overage: false },
+    ] }));
+    expect(screen.queryByTestId("usage-limit-ai_credits")).toBeNull();
+    expect(screen.getByTestId("usage-limit-premium_messages")).toBeTruthy();
+    expect(screen.queryByTestId("spend-limit-premium_messages")).toBeNull();
+  });
+});
+
 describe("UsageAlertsForm", () => {
   it("lists alerts and adds an 80 % alert to the whole list", async () => {
     const user = userEvent.setup();

@@ -122,7 +122,9 @@ export function SpendControls({ currency = "usd" }: SpendControlsProps) {
   const view = useBillingQuery(api.getSpendControls, {});
   if (view.status === "loading") return <p className="billing-muted" aria-busy="true">Loading controls…</p>;
   if (view.status === "error") return <p className="billing-error-text">Controls aren't available right now.</p>;
-  const { controls, features, canManage } = view.data;
+  const { controls, canManage } = view.data;
+  // Only what the org has (a plan on Free has no premium messages to limit); the overage row where its plan bills usage.
+  const features = view.data.features.filter((f) => f.included !== false);
   return (
     <div className="billing-controls" id="spend-controls">
       {!canManage ? <p className="billing-muted" role="note">Only owners can change limits. Ask an owner to raise one.</p> : null}
@@ -130,7 +132,7 @@ export function SpendControls({ currency = "usd" }: SpendControlsProps) {
         <fieldset key={f.featureId} className="billing-fieldset billing-control-group">
           <legend>{f.name}</legend>
           <UsageLimitRow feature={f} controls={controls} canManage={canManage} />
-          {f.usageBased ? <OverageRow feature={f} controls={controls} canManage={canManage} currency={currency} /> : null}
+          {(f.overage ?? f.usageBased) ? <OverageRow feature={f} controls={controls} canManage={canManage} currency={currency} /> : null}
         </fieldset>
       ))}
     </div>

@@ -26,8 +26,9 @@ export function UsageAlertsForm() {
   const [threshold, setThreshold] = useState("80");
   const [error, setError] = useState<string | null>(null);
   if (view.status !== "success") return view.status === "error" ? <p className="billing-error-text">Alerts aren't available right now.</p> : null;
-  const { controls, features, canManage } = view.data;
-  const name = (id: string | null) => (id ? features.find((f) => f.featureId === id)?.name ?? id : "any feature");
+  const { controls, canManage } = view.data;
+  const features = view.data.features.filter((f) => f.included !== false);
+  const name = (id: string | null) => (id ? view.data.features.find((f) => f.featureId === id)?.name ?? id : "any feature");
   const current: AlertInput[] = controls.usageAlerts
     .filter((a) => a.source !== "plan" && a.featureId !== null && (a.thresholdType === "usage_percentage" || a.thresholdType === "remaining"))
     .map((a) => ({ featureId: a.featureId as string, thresholdType: a.thresholdType as AlertInput["thresholdType"], threshold: a.threshold }));
