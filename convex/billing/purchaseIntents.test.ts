@@ -176,3 +176,18 @@ describe("retries and refusals", () => {
     expect(await errorData(as(orgId).action(api.billing.purchase.checkout, { planId: "pro", successUrl: SUCCESS, intentId }))).toMatchObject({ code: "INVALID_ARGUMENT", reason: "intent_reused" });
   });
 });
+
+describe("Autumn's per-customer billing lock (sandbox: a write held in flight by latency → 423 for the next)", () => {
+  it("two different purchases at once: the second meets 423, is retried with backoff, and both packs are bought once each", async () => {
+    const orgId = await newOrg("Lock Race");
+    await cardOnFile(orgId);
+    const before = await calls("billing.attach");
+    await b.autumn.control("/sandbox/faults", { route: "billing.attach", mode: "latency", latency_ms: 400, count: 1 });
+    const [first, second] = await Promise.all([newIntent(), newIntent()].map((intentId) =>
+      as(orgId).action(api.billing.purchase.purchaseAddOn, { planId: "credit_pack", successUrl: SUCCESS, intentId })));
+    expect([first, second]).toEqual([{ status: "activated" }, { status: "activated" }]);
+    expect(await calls("billing.attach") - before).toBeGreaterThanOrEqual(3); // at least one 423 then its retry
+    expect(await packs(orgId)).toBe(2);
+    expect(await invoices(orgId, "credit_pack")).toHaveLength(2);
+  });
+});

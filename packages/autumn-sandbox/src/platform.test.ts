@@ -405,6 +405,22 @@ describe("faults", () => {
     expect(await remaining()).toBe(50);
   });
 
+  it("a billing write in flight holds the customer's route lock: a concurrent one → 423 lock_already_exists, other customers and reads pass, and it frees when the first completes", async () => {
+    const id = await freshCustomer();
+    const other = await freshCustomer();
+    await t.control("/sandbox/faults", { route: "billing.attach", mode: "latency", latency_ms: 300, count: 1 });
+    const slow = t.rpc("billing.attach", { customer_id: id, plan_id: "free" });
+    // Once the slow attach has arrived (an uncancel of a plan that is not canceling changes nothing), writes are refused.
+    let refused = await t.rpc("billing.update", { customer_id: id, plan_id: "free", cancel_action: "uncancel" });
+    while (refused.status !== 423) refused = await t.rpc("billing.update", { customer_id: id, plan_id: "free", cancel_action: "uncancel" });
+    expect(refused).toMatchObject({ status: 423, body: { code: "lock_already_exists" } });
+    expect(await t.rpc("billing.attach", { customer_id: id, plan_id: "free" })).toMatchObject({ status: 423, body: { code: "lock_already_exists" } });
+    expect((await t.autumn.customers.get({ customerId: id })).id).toBe(id);
+    expect((await t.rpc("billing.update", { customer_id: other, plan_id: "free", cancel_action: "uncancel" })).status).not.toBe(423);
+    expect((await slow).status).not.toBe(423);
+    expect((await t.rpc("billing.update", { customer_id: id, plan_id: "free", cancel_action: "uncancel" })).status).not.toBe(423);
+  });
+
   it("route-specific faults leave other routes alone; '*' hits every route; DELETE clears", async () => {
     const id = await freshCustomer();
     await t.control("/sandbox/faults", { route: "balances.check", mode: "error", status: 500 });

@@ -1,6 +1,7 @@
 // The HTTP face of the sandbox. Per /v1 request: authenticate like Autumn
 // (a known am_sk_ key: AUTUMN_SANDBOX_KEYS or the `keys` option), count the call, apply any injected fault, enforce
-// Idempotency-Key (409 on repeat, released when the first try failed), run
+// Idempotency-Key (409 on repeat, released when the first try failed), answer
+// a concurrent billing write for the same customer with 423, run
 // the handler atomically, persist. Also serves the hosted pages and the
 // sandbox-only control routes under /sandbox (clock, faults, reset, config).
 
@@ -63,6 +64,8 @@ export class AutumnSandbox {
   private ticker: NodeJS.Timeout | null = null;
   private base = "";
   private lastPrune = 0;
+  /** Customers with a billing write in flight (see billingLockKey). */
+  private readonly billingLocks = new Set<string>();
   readonly ctx: Ctx;
 
   constructor(private readonly options: SandboxOptions = {}) {
@@ -211,7 +214,21 @@ export class AutumnSandbox {
     } catch {
       body = null;
     }
-    if (fault && fault.latency_ms > 0) await sleep(fault.latency_ms);
+    // Autumn's per-customer route lock (§5): a billing write for a customer while another one is in flight
+    // is 423 lock_already_exists. Handlers run synchronously, so only a request held by injected latency is
+    // ever in flight; it holds the lock for the whole delay, like a slow attach holds Autumn's.
+    const lock = billingLockKey(route, body);
+    if (lock && this.billingLocks.has(lock)) {
+      return send(res, 423, { message: `${route === "billing.attach" ? "Attach" : "A billing change"} already in progress for this customer, try again in a moment`, code: "lock_already_exists", env: "sandbox" });
+    }
+    if (fault && fault.latency_ms > 0) {
+      if (lock) this.billingLocks.add(lock);
+      try {
+        await sleep(fault.latency_ms);
+      } finally {
+        if (lock) this.billingLocks.delete(lock); // the handler below runs without yielding: released as it completes
+      }
+    }
     if (fault && (fault.mode === "error" || fault.mode === "rate_limit")) {
       return this.faultResponse(res, fault.mode, fault.status, fault.retry_after_s);
     }
@@ -389,6 +406,14 @@ function idempotencyKey(req: IncomingMessage, route: string, body: Record<string
   if (value) return value;
   if (route === "balances.track" && typeof body.idempotency_key === "string") return `track:${body.idempotency_key}`;
   return null;
+}
+
+/** Routes that take Autumn's per-customer billing lock (handleAttachV2 & co., 120 s TTL). */
+const BILLING_LOCK_ROUTES = new Set(["billing.attach", "billing.update", "billing.multi_attach", "licenses.attach", "licenses.release"]);
+
+function billingLockKey(route: string, body: Record<string, unknown> | null): string | null {
+  if (!BILLING_LOCK_ROUTES.has(route) || !body || typeof body.customer_id !== "string") return null;
+  return body.customer_id;
 }
 
 function pruneIdempotency(keys: Record<string, { at: number }>): void {
