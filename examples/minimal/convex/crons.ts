@@ -9,4 +9,5 @@ crons.daily("billing retention prune", { hourUTC: 3, minuteUTC: 45 }, makeFuncti
 crons.daily("billing webhook ledger prune", { hourUTC: 3, minuteUTC: 30 }, internal.billing.webhook.pruneEvents, {});
 crons.interval("billing reservations sweep", { seconds: 60 }, internal.billing.reservations.sweeper.sweep, {});
 crons.hourly("billing reservations prune", { minuteUTC: 15 }, internal.billing.reservations.sweeper.prune, {});
+crons.interval("billing seat changes sweep", { seconds: 60 }, internal.billing.seatChanges.sweep, {});
 export default crons;
