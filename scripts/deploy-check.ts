@@ -41,7 +41,7 @@ const { build } = fromConvex("esbuild") as {
 };
 
 export interface PushModule { path: string; source: string; sourceMap?: string | null; environment: string }
-interface PushRequest {
+export interface PushRequest {
   appDefinition: { changedModules: PushModule[] };
   componentDefinitions: Array<{ definitionPath: string; functions: PushModule[] }>;
   nodeDependencies: unknown[];
@@ -166,7 +166,7 @@ async function linkForIsolate(entries: string[], byPath: Map<string, PushModule>
 }
 
 /** Load `entries` in one fresh web-API-only isolate; their exports by path. */
-async function loadInIsolate(entries: string[], byPath: Map<string, PushModule>): Promise<Record<string, Record<string, unknown>>> {
+export async function loadInIsolate(entries: string[], byPath: Map<string, PushModule>): Promise<Record<string, Record<string, unknown>>> {
   const script = await linkForIsolate(entries, byPath);
   // Web APIs only (no require, no Node built-ins), plus process.env as a Convex deployment provides it.
   const quiet = { log() {}, info() {}, warn() {}, error() {}, debug() {} };

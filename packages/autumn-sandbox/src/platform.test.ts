@@ -393,7 +393,7 @@ describe("faults", () => {
     const id = await freshCustomer();
     const impatient = new Autumn({ secretKey: TEST_KEY, serverURL: t.url, failOpen: false, timeoutMs: 100 });
     await t.control("/sandbox/faults", { route: "balances.check", mode: "latency", latency_ms: 300, count: 1 });
-    const lock = { lockId: `late_${id}`, enabled: true, expiresAt: Date.now() + 60_000 };
+    const lock = { lockId: `late_${id}`, enabled: true as const, expiresAt: Date.now() + 60_000 };
     expect(await thrown(impatient.check({ customerId: id, featureId: "standard_messages", requiredBalance: 3, lock }))).toBeInstanceOf(RequestTimeoutError);
     // No real server notices that its client went away: the check completes and the lock holds 3 units.
     const remaining = async () => (await t.autumn.customers.get({ customerId: id })).balances.standard_messages?.remaining;
