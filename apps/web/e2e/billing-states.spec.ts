@@ -131,8 +131,8 @@ test("past due: the renewal on a failing card → warning and Manage billing", a
     await expect(tierBadge(page)).toContainText("past due");
     // The failed renewal is an open invoice; only the first payment was paid.
     const invoices = page.getByRole("region", { name: "Invoices" });
-    await expect(invoices.getByRole("row").filter({ hasText: "open" })).toContainText("$99.00");
-    await expect(invoices.getByRole("row").filter({ hasText: "paid" })).toHaveCount(1);
+    await expect(invoices.getByRole("listitem").filter({ hasText: "open" })).toContainText("$99.00");
+    await expect(invoices.getByRole("listitem").filter({ hasText: "paid" })).toHaveCount(1);
   });
 });
 

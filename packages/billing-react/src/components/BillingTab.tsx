@@ -114,7 +114,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
       ) : null}
 
       <Section title="Invoices">
-        {spend ? <SpendInvoices planNames={planNames} /> : <InvoiceList invoices={view.invoices} planNames={planNames} />}
+        {spend ? <SpendInvoices planNames={planNames} refreshKey={view.invoices.map((i) => `${i.stripeId}:${i.status}`).join(",")} /> : <InvoiceList invoices={view.invoices} planNames={planNames} />}
       </Section>
 
       {api.getSubscriptionHistory ? (

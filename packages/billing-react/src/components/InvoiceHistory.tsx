@@ -19,7 +19,18 @@ function safeHref(url: string | null): string | null {
   }
 }
 
-export function InvoiceHistory({ planNames = {}, pageSize = 10 }: { planNames?: Readonly<Record<string, string>>; pageSize?: number }) {
+export interface InvoiceHistoryProps {
+  planNames?: Readonly<Record<string, string>>;
+  pageSize?: number;
+  /**
+   * Changes whenever the cached billing state learns of a new or changed
+   * invoice (e.g. a renewal that failed): the list is an action, not a live
+   * query, so it re-reads its first page then.
+   */
+  refreshKey?: string;
+}
+
+export function InvoiceHistory({ planNames = {}, pageSize = 10, refreshKey = "" }: InvoiceHistoryProps) {
   const { locale } = useBillingContext();
   const api = useSpendApi();
   const listInvoices = useAction(api.listInvoices);
@@ -37,7 +48,7 @@ export function InvoiceHistory({ planNames = {}, pageSize = 10 }: { planNames?: 
       setStatus("error");
     }
   }, [listInvoices, pageSize]);
-  useEffect(() => { void load(null); }, [load]);
+  useEffect(() => { void load(null); }, [load, refreshKey]);
   if (status === "error" && rows.length === 0) return <p className="billing-muted">Invoices aren't available right now.</p>;
   if (status === "done" && rows.length === 0) return <p className="billing-muted">No invoices yet.</p>;
   return (

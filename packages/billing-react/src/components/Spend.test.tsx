@@ -8,7 +8,7 @@ import userEvent from "@testing-library/user-event";
 import { ConvexProvider } from "convex/react";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-import type { ReactElement } from "react";
+import { useState, type ReactElement } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { BillingProvider } from "../BillingProvider";
 import { describeBillingError } from "../errors";
@@ -214,6 +214,27 @@ describe("NextCharge, PaymentMethod, InvoiceHistory", () => {
     expect(await screen.findByText("in_1", { selector: ".billing-invoice__number" })).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Show more" })).toBeNull();
     expect(fake.callsTo(spendApi.listInvoices)).toEqual([{ cursor: null, limit: 1 }, { cursor: "c1", limit: 1 }]);
+  });
+  it("invoice history re-reads its first page when the cached billing state learns of a new invoice (refreshKey)", async () => {
+    const user = userEvent.setup();
+    const inv = (n: number, status: string) => ({ invoiceId: `in_${n}`, number: `in_${n}`, status, total: 99, currency: "usd", createdAt: Date.UTC(2026, 0, n), planIds: ["team"], hostedInvoiceUrl: null });
+    let renewalFailed = false;
+    function Harness() {
+      const [key, setKey] = useState("in_1:paid");
+      return (
+        <>
+          <button type="button" onClick={() => { renewalFailed = true; setKey("in_1:paid,in_2:open"); }}>renewal fails</button>
+          <InvoiceHistory refreshKey={key} />
+        </>
+      );
+    }
+    const { fake } = renderSpend(<Harness />, (f) => f.registerActionFake(spendApi.listInvoices, () =>
+      ({ invoices: renewalFailed ? [inv(2, "open"), inv(1, "paid")] : [inv(1, "paid")], nextCursor: null })));
+    expect(await screen.findByText("in_1", { selector: ".billing-invoice__number" })).toBeTruthy();
+    expect(screen.queryByText("in_2", { selector: ".billing-invoice__number" })).toBeNull();
+    await user.click(screen.getByRole("button", { name: "renewal fails" }));
+    expect(await screen.findByText("in_2", { selector: ".billing-invoice__number" })).toBeTruthy();
+    expect(fake.callsTo(spendApi.listInvoices)).toHaveLength(2);
   });
 });
 

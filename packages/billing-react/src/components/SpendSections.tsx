@@ -54,6 +54,6 @@ export function SpendLimitsSection({ currency }: { currency?: string }) {
 }
 
 /** The paged history when the api has listInvoices; null otherwise (the tab keeps its cached list). */
-export function SpendInvoices({ planNames }: { planNames: Readonly<Record<string, string>> }) {
-  return useHasSpendApi() ? <InvoiceHistory planNames={planNames} /> : null;
+export function SpendInvoices({ planNames, refreshKey }: { planNames: Readonly<Record<string, string>>; refreshKey?: string }) {
+  return useHasSpendApi() ? <InvoiceHistory planNames={planNames} refreshKey={refreshKey} /> : null;
 }
