@@ -41,7 +41,7 @@ test("1. owner signs up and creates an org → Free plan, usage bars at 0, tier 
 
   await expect(tierBadge(page)).toHaveText("Free", { timeout: 15_000 });
   // Screen readers hear "Plan: Free": the meaning is real (visually hidden) text beside the badge.
-  await expect(page.getByRole("complementary")).toContainText("Plan: Free");
+  await expect(page.getByRole("complementary")).toContainText(/Plan:\s*Free/);
   const standard = usageBar(page, "Standard messages");
   await expect(standard).toHaveAttribute("aria-valuenow", "0");
   await expect(standard).toHaveAttribute("aria-valuetext", "0 of 50 used (0%)");
