@@ -15,6 +15,7 @@ import type * as billing_access from "../billing/access.js";
 import type * as billing_admin from "../billing/admin.js";
 import type * as billing_api from "../billing/api.js";
 import type * as billing_autumn from "../billing/autumn.js";
+import type * as billing_autumnErrors from "../billing/autumnErrors.js";
 import type * as billing_cache from "../billing/cache.js";
 import type * as billing_catalog from "../billing/catalog.js";
 import type * as billing_catalogFill from "../billing/catalogFill.js";
@@ -95,6 +96,7 @@ declare const fullApi: ApiFromModules<{
   "billing/admin": typeof billing_admin;
   "billing/api": typeof billing_api;
   "billing/autumn": typeof billing_autumn;
+  "billing/autumnErrors": typeof billing_autumnErrors;
   "billing/cache": typeof billing_cache;
   "billing/catalog": typeof billing_catalog;
   "billing/catalogFill": typeof billing_catalogFill;
