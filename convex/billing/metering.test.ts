@@ -355,11 +355,14 @@ describe("idempotency", () => {
   it("two concurrent tries of one key: one runs and is charged, the other is CONFLICT {inFlight}", async () => {
     const orgId = await newOrg();
     let runs = 0;
+    // The running work holds until the other try has settled, so the two are in flight together.
+    let release = (): void => {};
+    const gate = new Promise<void>((r) => { release = r; });
     const outcomes = await b.t.action(async (ctx) => (await Promise.allSettled([0, 1].map(() =>
       withMeteredUsage(ctx, { organizationId: orgId, featureId: "standard_messages", idempotencyKey: "twice-at-once" }, async () => {
         runs += 1;
-        await new Promise((r) => setTimeout(r, 50));
-      }),
+        await gate;
+      }).finally(release),
     ))).map((r) => (r.status === "fulfilled" ? "ok" : r.reason instanceof ConvexError ? JSON.stringify(r.reason.data) : String(r.reason))));
     expect(outcomes.filter((o) => o === "ok")).toHaveLength(1);
     expect(outcomes.find((o) => o !== "ok")).toMatch(/"inFlight":true.*"code":"CONFLICT"|"code":"CONFLICT".*"inFlight":true/);

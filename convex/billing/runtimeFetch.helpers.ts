@@ -11,7 +11,7 @@
 // Autumn call in every billing test sees Convex's shapes; autumn.test.ts also
 // injects it explicitly through createAutumn({ fetch }).
 
-type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+type Fetch = typeof globalThis.fetch;
 
 const MARK = Symbol.for("billing.convexRuntimeFetch");
 
@@ -48,13 +48,13 @@ const NATIVE = Symbol.for("billing.nativeFetch");
 /** The environment's own fetch (Node's/undici's failure shapes), even after install. */
 export function nativeFetch(): Fetch {
   const g = globalThis as { [NATIVE]?: Fetch };
-  return g[NATIVE] ?? (globalThis.fetch as unknown as Fetch).bind(globalThis);
+  return g[NATIVE] ?? globalThis.fetch.bind(globalThis);
 }
 
 /** Replace the global fetch with the Convex-shaped one (idempotent). */
 export function installConvexRuntimeFetch(): void {
-  const current = globalThis.fetch as unknown as Fetch & { [MARK]?: boolean };
+  const current: Fetch & { [MARK]?: boolean } = globalThis.fetch;
   if (current[MARK]) return;
   (globalThis as { [NATIVE]?: Fetch })[NATIVE] = current.bind(globalThis);
-  globalThis.fetch = convexRuntimeFetch(current.bind(globalThis)) as unknown as typeof fetch;
+  globalThis.fetch = convexRuntimeFetch(current.bind(globalThis));
 }

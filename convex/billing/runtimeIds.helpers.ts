@@ -25,13 +25,18 @@ function realDb(db: object): object {
   });
 }
 
+/** A registered Convex function as convex-test runs it: a function object carrying `_handler`. */
+function isRegistered(value: unknown): value is Registered {
+  return typeof value === "function" && "_handler" in value && typeof value._handler === "function";
+}
+
 export function withRealDbGet<M extends ModuleMap>(map: M): M {
   return Object.fromEntries(Object.entries(map).map(([path, load]) => [path, async () => {
     const mod = (await load()) as Record<string, unknown>;
     const out: Record<string, unknown> = { ...mod };
     for (const [name, value] of Object.entries(mod)) {
-      if (typeof value !== "function" || !("_handler" in value)) continue;
-      const f = value as unknown as Registered;
+      if (!isRegistered(value)) continue;
+      const f = value;
       const wrapped = Object.assign(Object.create(Object.getPrototypeOf(f)) as object, f, {
         _handler: (ctx: { db?: object }, args: unknown) => f._handler(ctx.db ? { ...ctx, db: realDb(ctx.db) } : ctx, args),
       });

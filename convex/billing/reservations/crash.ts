@@ -15,16 +15,18 @@ export class CrashError extends Error {
 }
 
 type Hook = (point: CrashPoint, lockId: string, phase: "before" | "after") => boolean;
-const KEY = Symbol.for("billing.reservations.crashHook");
-const holder = globalThis as unknown as Record<symbol, Hook | undefined>;
+declare global {
+  /** The crash hook lives on globalThis so every bundled copy of this module (tests load several) sees one. */
+  var __billingReservationsCrashHook: Hook | undefined;
+}
 
 /** Tests only: crash wherever `shouldCrash(point, lockId)` says so; `null` removes the hook. */
 export function setCrashHook(shouldCrash: Hook | null): void {
-  holder[KEY] = shouldCrash ?? undefined;
+  globalThis.__billingReservationsCrashHook = shouldCrash ?? undefined;
 }
 
 /** A named step of the flow (`phase`: before or after its Autumn call, where it has one): throws CrashError when a test asked to crash here. */
 export function crashPoint(point: CrashPoint, lockId: string, phase: "before" | "after" = "after"): void {
-  const hook = holder[KEY];
+  const hook = globalThis.__billingReservationsCrashHook;
   if (hook?.(point, lockId, phase)) throw new CrashError(point);
 }
