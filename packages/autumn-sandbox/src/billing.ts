@@ -7,7 +7,7 @@
 
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid, notFound } from "./errors.js";
-import { latestPlan, planVersion } from "./catalog.js";
+import { latestPlan, planVersion } from "./catalogLookups.js";
 import { requireCustomer } from "./customers.js";
 import { cents } from "./money.js";
 import {

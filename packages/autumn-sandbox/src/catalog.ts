@@ -1,8 +1,10 @@
 // Features and plans: the catalog half of Autumn. Holds the one code path
 // that changes the catalog (applyCatalog), used by `catalog.update` (atmn
 // push), by the seed from autumn.config.ts, and by plans.create /
-// features.create. Editing a plan that customers are on creates a new
-// version (autumn-api.md §4.6); removing one that is in use archives it.
+// features.create, plus plans.delete. Editing a plan that customers are on
+// creates a new version (autumn-api.md §4.6); removing one that is in use
+// archives it. Normalisation is in catalogNormalise.ts, lookups in
+// catalogLookups.ts, the API shapes in catalogRender.ts.
 
 import { ApiError, badRequest, invalid, notFound } from "./errors.js";
 import type { SandboxState } from "./state.js";
@@ -13,11 +15,11 @@ import type {
   WireFeature,
   WireFreeTrial,
   WireItemPrice,
-  WirePlanItem,
   WirePlanPrice,
 } from "./wire.js";
-import { formatMoney } from "./money.js";
 import { assertCatalogCurrencies } from "./currency.js";
+import { fullKey, normaliseFeature, planContent, pricingKey } from "./catalogNormalise.js";
+import { featureInUse, latestPlan, planInUse, planVersion, versionInUse } from "./catalogLookups.js";
 
 // ── Catalog body (what atmn sends; snake_case) ─────────────────────────────
 
@@ -60,121 +62,6 @@ export interface CatalogBody {
   skip_deletions?: boolean;
   skip_feature_ids?: string[];
   skip_plan_ids?: string[];
-}
-
-// ── Normalisation ──────────────────────────────────────────────────────────
-
-export function normaliseFeature(p: CatalogFeatureParams): WireFeature {
-  if (p.type === "credit_system" && !(p.credit_schema && p.credit_schema.length > 0)) {
-    throw invalid(`Credit system feature ${p.feature_id} needs a credit_schema`);
-  }
-  return {
-    id: p.feature_id,
-    name: p.name,
-    type: p.type,
-    consumable: p.type === "metered" ? Boolean(p.consumable) : p.type !== "boolean",
-    event_names: p.event_names ?? [],
-    ...(p.credit_schema
-      ? { credit_schema: p.credit_schema.map((c) => ({ metered_feature_id: c.metered_feature_id, credit_cost: c.credit_cost })) }
-      : {}),
-    ...(p.display ? { display: p.display } : {}),
-    archived: Boolean(p.archived),
-  };
-}
-
-function normaliseItem(p: CatalogItemParams): WirePlanItem {
-  const price = p.price
-    ? {
-        ...(p.price.amount !== undefined ? { amount: p.price.amount } : {}),
-        ...(p.price.tiers ? { tiers: p.price.tiers } : {}),
-        ...(p.price.tier_behavior ? { tier_behavior: p.price.tier_behavior } : {}),
-        interval: p.price.interval ?? "month",
-        interval_count: p.price.interval_count ?? 1,
-        billing_units: p.price.billing_units ?? 1,
-        billing_method: p.price.billing_method ?? "prepaid",
-        max_purchase: p.price.max_purchase ?? null,
-        ...(p.price.additional_currencies ? { additional_currencies: p.price.additional_currencies } : {}),
-      }
-    : null;
-  const reset = p.reset && p.reset.interval !== "one_off"
-    ? { interval: p.reset.interval, interval_count: p.reset.interval_count ?? 1 }
-    : null;
-  return {
-    feature_id: p.feature_id,
-    included: p.unlimited ? 0 : (p.included ?? 0),
-    unlimited: Boolean(p.unlimited),
-    reset,
-    price,
-  };
-}
-
-function planContent(p: CatalogPlanParams): Omit<StoredPlan, "version" | "created_at"> {
-  return {
-    id: p.plan_id,
-    name: p.name,
-    description: p.description ?? null,
-    group: p.group ? p.group : null,
-    add_on: Boolean(p.add_on),
-    auto_enable: Boolean(p.auto_enable),
-    price: p.price
-      ? {
-          amount: p.price.amount,
-          interval: p.price.interval,
-          interval_count: p.price.interval_count ?? 1,
-          ...(p.price.additional_currencies ? { additional_currencies: p.price.additional_currencies } : {}),
-        }
-      : null,
-    items: (p.items ?? []).map(normaliseItem),
-    free_trial: p.free_trial
-      ? { duration_length: p.free_trial.duration_length, duration_type: p.free_trial.duration_type ?? "day",
-          card_required: p.free_trial.card_required ?? true, on_end: p.free_trial.on_end ?? "bill" }
-      : null,
-    archived: Boolean(p.archived),
-  };
-}
-
-/** Billing-relevant content only: a rename is an in-place update, a price change a new version. */
-function pricingKey(p: Omit<StoredPlan, "version" | "created_at">): string {
-  return JSON.stringify([p.price, p.items, p.free_trial, p.add_on, p.group]);
-}
-
-function fullKey(p: Omit<StoredPlan, "version" | "created_at">): string {
-  return JSON.stringify([p.name, p.description, p.auto_enable, p.archived, pricingKey(p)]);
-}
-
-// ── Lookups ────────────────────────────────────────────────────────────────
-
-export function latestPlan(state: SandboxState, planId: string): StoredPlan | undefined {
-  const versions = state.plans[planId];
-  return versions?.[versions.length - 1];
-}
-
-export function planVersion(state: SandboxState, planId: string, version?: number): StoredPlan {
-  const versions = state.plans[planId];
-  const plan = version === undefined ? versions?.[versions.length - 1] : versions?.find((v) => v.version === version);
-  if (!plan) throw notFound.plan(planId);
-  return plan;
-}
-
-export function requireFeature(state: SandboxState, featureId: string): WireFeature {
-  const f = state.features[featureId];
-  if (!f) throw notFound.feature(featureId);
-  return f;
-}
-
-function planInUse(state: SandboxState, planId: string): boolean {
-  return Object.values(state.customers).some((c) =>
-    c.products.some((p) => p.plan_id === planId && p.status !== "expired"));
-}
-
-function versionInUse(state: SandboxState, planId: string, version: number): boolean {
-  return Object.values(state.customers).some((c) =>
-    c.products.some((p) => p.plan_id === planId && p.version === version && p.status !== "expired"));
-}
-
-function featureInUse(state: SandboxState, featureId: string): boolean {
-  return Object.values(state.plans).some((versions) =>
-    versions.some((v) => !v.archived && v.items.some((i) => i.feature_id === featureId)));
 }
 
 // ── Validation shared by every write path ──────────────────────────────────
@@ -379,55 +266,4 @@ export function deletePlan(state: SandboxState, planId: string, allVersions = fa
   if (left.length > 0) state.plans[planId] = left;
   else delete state.plans[planId];
   return { success: true };
-}
-
-// ── Rendering ──────────────────────────────────────────────────────────────
-
-export function renderFeature(f: WireFeature): Record<string, unknown> {
-  return {
-    id: f.id,
-    name: f.name,
-    type: f.type,
-    consumable: f.consumable,
-    event_names: f.event_names,
-    ...(f.credit_schema ? { credit_schema: f.credit_schema } : {}),
-    display: f.display ?? { singular: f.name.toLowerCase(), plural: f.name.toLowerCase() },
-    archived: f.archived,
-  };
-}
-
-export function renderPlan(plan: StoredPlan, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: plan.id,
-    name: plan.name,
-    description: plan.description,
-    group: plan.group,
-    version: plan.version,
-    add_on: plan.add_on,
-    auto_enable: plan.auto_enable,
-    price: plan.price
-      ? {
-          ...plan.price,
-          display: {
-            primary_text: formatMoney(plan.price.amount, "usd"),
-            secondary_text: plan.price.interval === "one_off" ? "one-off" : `per ${plan.price.interval.replace("_", "-")}`,
-          },
-        }
-      : null,
-    items: plan.items.map((i) => ({
-      feature_id: i.feature_id,
-      included: i.included,
-      unlimited: i.unlimited,
-      reset: i.reset,
-      price: i.price,
-    })),
-    free_trial: plan.free_trial,
-    created_at: plan.created_at,
-    env: "sandbox",
-    archived: plan.archived,
-    base_variant_id: null,
-    config: {},
-    metadata: {},
-    ...extra,
-  };
 }

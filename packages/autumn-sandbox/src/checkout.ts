@@ -6,7 +6,7 @@
 
 import type { Ctx } from "./context.js";
 import { ApiError, notFound } from "./errors.js";
-import { latestPlan } from "./catalog.js";
+import { latestPlan } from "./catalogLookups.js";
 import { requireCustomer } from "./customers.js";
 import { formatMoney } from "./money.js";
 import { announce, priceIn } from "./subscriptions.js";

@@ -4,7 +4,8 @@
 
 import type { Ctx } from "./context.js";
 import { ApiError, invalid, notFound } from "./errors.js";
-import { latestPlan, renderPlan } from "./catalog.js";
+import { latestPlan } from "./catalogLookups.js";
+import { renderPlan } from "./catalogRender.js";
 import { heldFeatures, renderBalance, renderFlag } from "./ledger.js";
 import { renderCustomerControls } from "./controls.js";
 import { activatePlan, settle } from "./subscriptions.js";

@@ -6,7 +6,7 @@
 // for plans without a trial, false once used or when it would be a downgrade.
 
 import type { Ctx } from "./context.js";
-import { latestPlan } from "./catalog.js";
+import { latestPlan } from "./catalogLookups.js";
 import { trialEligible } from "./billing.js";
 import { activeMain, isRecurring, monthlyPrice } from "./subscriptions.js";
 import type { CustomerRecord } from "./state.js";

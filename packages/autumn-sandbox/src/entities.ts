@@ -6,7 +6,7 @@
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, notFound } from "./errors.js";
 import { applyControls, parseControls, renderEntityControls } from "./controls.js";
-import { requireFeature } from "./catalog.js";
+import { requireFeature } from "./catalogLookups.js";
 import { requireCustomer } from "./customers.js";
 import { deduct, refund } from "./ledger.js";
 import type { EntityRecord } from "./state.js";

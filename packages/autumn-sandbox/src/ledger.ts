@@ -6,7 +6,7 @@
 import { INTERVAL_RANK, nextBoundaryAfter } from "./time.js";
 import { nextId, type CustomerProduct, type CustomerRecord, type Grant, type SandboxState } from "./state.js";
 import type { StoredPlan, WireFeature } from "./wire.js";
-import { renderFeature } from "./catalog.js";
+import { renderFeature } from "./catalogRender.js";
 import { livePots, potRemaining, potsInOrder, renderPots, rollAtReset, rolloverConfigFor } from "./rollovers.js";
 
 export type DeductMode = "cap" | "overflow";

@@ -5,7 +5,7 @@
 
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid, notFound } from "./errors.js";
-import { latestPlan, requireFeature } from "./catalog.js";
+import { latestPlan, requireFeature } from "./catalogLookups.js";
 import { getOrCreateCustomer, requireCustomer } from "./customers.js";
 import {
   giveBack, grantsInOrder, refund, renderBalance, renderFlag, type Taken,

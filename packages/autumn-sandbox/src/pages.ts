@@ -7,7 +7,7 @@
 import type { Ctx } from "./context.js";
 import { update } from "./billing.js";
 import { describeSession, TEST_CARDS } from "./checkout.js";
-import { latestPlan } from "./catalog.js";
+import { latestPlan } from "./catalogLookups.js";
 import { formatMoney } from "./money.js";
 import type { CheckoutSession, CustomerRecord } from "./state.js";
 

@@ -7,9 +7,10 @@ import { z } from "zod";
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid } from "./errors.js";
 import {
-  applyCatalog, createFeature, createPlan, deletePlan, latestPlan, planVersion, previewCatalog, renderFeature, renderPlan,
-  requireFeature, type CatalogBody, type CatalogFeatureParams, type CatalogPlanParams,
+  applyCatalog, createFeature, createPlan, deletePlan, previewCatalog, type CatalogBody, type CatalogFeatureParams, type CatalogPlanParams,
 } from "./catalog.js";
+import { latestPlan, planVersion, requireFeature } from "./catalogLookups.js";
+import { renderFeature, renderPlan } from "./catalogRender.js";
 import {
   deleteCustomer, getOrCreateCustomer, listCustomers, renderCustomer, requireCustomer, updateCustomer,
 } from "./customers.js";

@@ -8,7 +8,7 @@
 import type { Ctx } from "./context.js";
 import { grantsForPlan, applyDueResets, giveBack } from "./ledger.js";
 import { carryUsageWindows } from "./enforcement.js";
-import { latestPlan, planVersion } from "./catalog.js";
+import { latestPlan, planVersion } from "./catalogLookups.js";
 import { addIntervals, monthsIn, type Interval } from "./time.js";
 import { amountIn, cents } from "./money.js";
 import { nextId, type CustomerProduct, type CustomerRecord, type Invoice } from "./state.js";
