@@ -18,6 +18,7 @@ import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { internalMutation, internalQuery } from "../_generated/server";
 import { callAutumn } from "./autumn";
+import { withCustomer } from "./customerAccess";
 import { loadCustomer, loadCustomerDoc, loadFeatures } from "./cache";
 import { billingError } from "./errors";
 import { canManage, memberQuery, ownerAction } from "./functions";
@@ -136,11 +137,13 @@ export function ownEntries(c: BillingControls): Required<Request> {
 export async function editControls(
   ctx: ActionCtx, organizationId: string, edit: (own: Required<Request>) => Request,
 ): Promise<BillingControls> {
-  const current = await callAutumn("customers.get", (c, o) => c.customers.get({ customerId: organizationId }, o));
   const startedAt = Date.now();
-  const own = ownEntries(controlsToRow(current.billingControls, [], startedAt));
-  const patch = edit(own);
-  const updated = await callAutumn("customers.update", (c, o) => c.customers.update({ customerId: organizationId, billingControls: patch }, o), { write: true });
+  // Read-modify-write as one operation (customerAccess.ts): a customer provisioned on the way is read afresh.
+  const updated = await withCustomer(ctx, organizationId, async () => {
+    const current = await callAutumn("customers.get", (c, o) => c.customers.get({ customerId: organizationId }, o));
+    const patch = edit(ownEntries(controlsToRow(current.billingControls, [], startedAt)));
+    return callAutumn("customers.update", (c, o) => c.customers.update({ customerId: organizationId, billingControls: patch }, o), { write: true });
+  });
   const row = customerToRow(organizationId, updated, new Map(), startedAt);
   await ctx.runMutation(internal.billing.controlsApi.applyControlsSnapshot, {
     organizationId, balances: row.balances, billingControls: row.billingControls ?? EMPTY, syncedAt: startedAt,

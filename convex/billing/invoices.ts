@@ -14,6 +14,7 @@
 import { v } from "convex/values";
 import type { QueryCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
+import { withCustomer } from "./customerAccess";
 import { loadCustomer, loadPlans } from "./cache";
 import { billingError } from "./errors";
 import { canManage, memberAction, memberQuery, ownerAction } from "./functions";
@@ -124,7 +125,9 @@ export const openPaymentSetup = ownerAction({
   returns: v.object({ url: v.string() }),
   handler: async (ctx, { returnUrl }) => {
     const successUrl = safeRedirect(returnUrl);
-    const res = await callAutumn("billing.setup_payment", (c, o) => c.billing.setupPayment({ customerId: ctx.viewer.organizationId, successUrl }, o), { write: true });
+    const orgId = ctx.viewer.organizationId;
+    const res = await withCustomer(ctx, orgId, () =>
+      callAutumn("billing.setup_payment", (c, o) => c.billing.setupPayment({ customerId: orgId, successUrl }, o), { write: true }));
     const url = (res as { url?: unknown }).url;
     if (typeof url !== "string") throw billingError("AUTUMN_ERROR", "Autumn returned no payment page");
     return { url };
@@ -154,7 +157,9 @@ export const getPaymentMethod = memberAction({
   args: {},
   returns: paymentMethod,
   handler: async (ctx) => {
-    const c = await callAutumn("customers.get", (a, o) => a.customers.get({ customerId: ctx.viewer.organizationId, expand: ["payment_method"] }, o));
+    const orgId = ctx.viewer.organizationId;
+    const c = await withCustomer(ctx, orgId, () =>
+      callAutumn("customers.get", (a, o) => a.customers.get({ customerId: orgId, expand: ["payment_method"] }, o)));
     return cardOf((c as { paymentMethod?: unknown }).paymentMethod);
   },
 });
@@ -170,7 +175,9 @@ export const listInvoices = memberAction({
   returns: v.object({ invoices: v.array(invoiceRow), nextCursor: v.union(v.string(), v.null()) }),
   handler: async (ctx, { cursor, limit }) => {
     const n = Math.min(MAX_INVOICE_PAGE, Math.max(1, Math.floor(limit ?? 10)));
-    const page = await callAutumn("invoices.list", (c, o) => c.invoices.list({ customerId: ctx.viewer.organizationId, startCursor: cursor ?? "", limit: n }, o));
+    const orgId = ctx.viewer.organizationId;
+    const page = await withCustomer(ctx, orgId, () =>
+      callAutumn("invoices.list", (c, o) => c.invoices.list({ customerId: orgId, startCursor: cursor ?? "", limit: n }, o)));
     return {
       invoices: page.list.map((i) => ({
         invoiceId: i.id, number: i.stripeId, status: i.status, total: i.total, currency: i.currency, createdAt: i.createdAt,

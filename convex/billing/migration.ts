@@ -13,9 +13,8 @@ import { callAutumn } from "./autumn";
 import { billingError, billingErrorCode } from "./errors";
 import { adminAction } from "./functions";
 import { host } from "./host";
-import { ownerCustomerData } from "./provisioning";
-import { guardCustomer } from "./ownershipGuard";
-import { getOrCreateCustomer, runCustomerSync } from "./sync";
+import { readCustomer } from "./customerAccess";
+import { runCustomerSync } from "./sync";
 
 /** Bounded so one action run stays well inside Autumn's 30/min per-customer billing limit and Convex's time limit. */
 export const MAX_IMPORT_BATCH = 50;
@@ -41,8 +40,7 @@ async function importOne(ctx: ActionCtx, organizationId: string, planId: string)
     if (!(await host.organization(ctx, organizationId))) {
       return failed(organizationId, planId, "INVALID_ARGUMENT", `No organization ${organizationId}`, "not_found");
     }
-    const customer = await getOrCreateCustomer(organizationId, await ownerCustomerData(ctx, organizationId));
-    await guardCustomer(ctx, organizationId, customer, "migration"); // never attach a plan to someone else's customer
+    const customer = await readCustomer(ctx, organizationId, "migration"); // guarded: never attach a plan to someone else's customer
     const onPlan = customer.subscriptions.some((s) => s.planId === planId && s.status === "active")
       || customer.purchases.some((p) => p.planId === planId);
     if (!onPlan) {

@@ -2,22 +2,22 @@
 // path for add-ons and credit packs), cancel, uncancel and the billing
 // portal. Every write updates the cache from Autumn's answer at once, so the
 // billing tab never waits for a webhook; a checkout that needs a payment page
-// starts the post-checkout watcher. Redirect targets must be relative paths
+// starts the post-checkout watcher. Every Autumn call for the org goes through
+// customerAccess.ts (tenant guard, lazy provisioning). Redirect targets must be relative paths
 // or the app's own origin (no open redirects).
 import type { PreviewAttachResponse } from "autumn-js";
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { callAutumn } from "./autumn";
-import { BILLING_ERROR_CODES, billingError, billingErrorCode } from "./errors";
+import { billingError, billingErrorCode } from "./errors";
 import { ownerAction } from "./functions";
 import { decideCurrency, isFreePlan, type CurrencyDecision } from "./currency";
-import { orgCustomerData } from "./provisioning";
-import { ownerContext } from "./ownershipGuard";
+import { ensureOwnCustomer, retryIfNotProvisioned, withCustomer } from "./customerAccess";
 import { intentIdOrNew } from "./purchaseIntents";
 import { isDuplicate, runIntent } from "./purchaseIntentRun";
 import type { IntentOutcome } from "./purchaseIntentsSchema";
-import { getOrCreateCustomer, runCustomerSync } from "./sync";
+import { runCustomerSync } from "./sync";
 import type { PlanRow, Subscription } from "./schema";
 
 // ── redirects ──────────────────────────────────────────────────────────────
@@ -47,42 +47,7 @@ export function safeRedirect(target: string, siteUrl = process.env.SITE_URL): st
 
 // ── shared steps ───────────────────────────────────────────────────────────
 
-/**
- * Run an Autumn call for the org's customer. Orgs are provisioned when they
- * are created, so the customer normally exists and this is one call; only
- * when Autumn answers CUSTOMER_NOT_FOUND (provisioning failed, or the
- * customer was deleted) is it created lazily, with the owner's trial
- * fingerprint, and the call made again.
- */
-async function withCustomer<T>(ctx: ActionCtx, organizationId: string, call: () => Promise<T>): Promise<T> {
-  await ensureOwnCustomer(ctx, organizationId);
-  try {
-    return await call();
-  } catch (err) {
-    if (billingErrorCode(err) !== "CUSTOMER_NOT_FOUND") throw err;
-    await getOrCreateCustomer(organizationId, await orgCustomerData(ctx, organizationId));
-    return call();
-  }
-}
-
-/**
- * Tenant guard before any billing write (ownership.ts): an org whose Autumn
- * customer belongs to another org or deployment is refused, and an org this
- * deployment has never synced is provisioned first (get_or_create + the
- * ownership check), so a checkout can never attach a plan to, or open the
- * portal of, a customer we did not create. A cached org costs no Autumn call.
- */
-async function ensureOwnCustomer(ctx: ActionCtx, organizationId: string): Promise<void> {
-  const owner = await ownerContext(ctx, organizationId);
-  if (!owner.conflict && owner.cached) return;
-  if (!owner.conflict) {
-    const result = await runCustomerSync(ctx, organizationId, await orgCustomerData(ctx, organizationId));
-    if (result.ok) return;
-    const code = BILLING_ERROR_CODES.find((c) => c === result.error?.code) ?? "AUTUMN_ERROR";
-    if (code !== "CUSTOMER_OWNERSHIP_MISMATCH") throw billingError(code, result.error?.message ?? "Could not set up this organization's billing account");
-  }
-  throw billingError("CUSTOMER_OWNERSHIP_MISMATCH", "This organization's billing account belongs to another organization or deployment; an admin must resolve it before any purchase", { organizationId });
-}
+// withCustomer / ensureOwnCustomer: customerAccess.ts (the one customer-read path).
 
 /** Re-read the customer into the cache right after a write (no waiting for a webhook). */
 async function refresh(ctx: ActionCtx, organizationId: string): Promise<void> {
@@ -198,7 +163,8 @@ type CheckoutResult = Infer<typeof checkoutResult>;
 
 /** Keep the current plan: uncancel aimed at the active, canceling plan (drops a scheduled downgrade too). Never a re-attach. */
 async function keepCurrentPlan(ctx: ActionCtx, organizationId: string, planId: string): Promise<CheckoutResult> {
-  await callAutumn("billing.update", (c, o) => c.billing.update({ customerId: organizationId, planId, cancelAction: "uncancel" }, o), { write: true });
+  await withCustomer(ctx, organizationId, () =>
+    callAutumn("billing.update", (c, o) => c.billing.update({ customerId: organizationId, planId, cancelAction: "uncancel" }, o), { write: true }));
   await refresh(ctx, organizationId);
   return { status: "uncanceled" };
 }
@@ -291,9 +257,9 @@ export const cancelSubscription = ownerAction({
     const id = intentIdOrNew(intentId);
     await ensureOwnCustomer(ctx, orgId);
     const call = async (key: string): Promise<IntentOutcome> => {
-      await callAutumn("billing.update", (c, o) => c.billing.update({
+      await retryIfNotProvisioned(ctx, orgId, () => callAutumn("billing.update", (c, o) => c.billing.update({
         customerId: orgId, planId, cancelAction: cancelAction === "immediately" ? "cancel_immediately" : "cancel_end_of_cycle",
-      }, o), { write: true, idempotencyKey: key });
+      }, o), { write: true, idempotencyKey: key }));
       await refresh(ctx, orgId);
       return { status: "canceled" };
     };
@@ -310,8 +276,8 @@ export const uncancelSubscription = ownerAction({
   returns: v.null(),
   handler: async (ctx, { planId }) => {
     const orgId = ctx.viewer.organizationId;
-    await ensureOwnCustomer(ctx, orgId);
-    await callAutumn("billing.update", (c, o) => c.billing.update({ customerId: orgId, planId, cancelAction: "uncancel" }, o), { write: true });
+    await withCustomer(ctx, orgId, () =>
+      callAutumn("billing.update", (c, o) => c.billing.update({ customerId: orgId, planId, cancelAction: "uncancel" }, o), { write: true }));
     await refresh(ctx, orgId);
     return null;
   },

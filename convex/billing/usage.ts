@@ -6,18 +6,16 @@ import { internal } from "../_generated/api";
 import { internalAction, type ActionCtx } from "../_generated/server";
 import { featureUsageValidator, type FeatureUsage } from "./api";
 import { customerToRow } from "./mapping";
-import { orgCustomerData } from "./provisioning";
-import { guardCustomer } from "./ownershipGuard";
-import { getOrCreateCustomer } from "./sync";
+import { readCustomer } from "./customerAccess";
 
 /**
- * get_or_create doubles as the lazy provisioning path: an org with no
- * customer yet gets one (with the default plan) here.
+ * The customer is read through customerAccess.readCustomer (get_or_create +
+ * the ownership guard): an org with no customer yet gets one (with the
+ * default plan) here.
  */
 export async function liveFeatureUsage(ctx: ActionCtx, organizationId: string): Promise<FeatureUsage[]> {
   const startedAt = Date.now();
-  const customer = await getOrCreateCustomer(organizationId, await orgCustomerData(ctx, organizationId));
-  await guardCustomer(ctx, organizationId, customer, "live usage");
+  const customer = await readCustomer(ctx, organizationId, "live usage");
   await ctx.runMutation(internal.billing.sync.applyCustomerSync, { row: customerToRow(organizationId, customer, new Map(), startedAt) });
   const features: Array<{ featureId: string; name: string; display: { singular: string; plural: string } | null }> =
     await ctx.runQuery(internal.billing.catalog.featureNames, {});
