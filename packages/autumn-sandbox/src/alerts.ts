@@ -8,7 +8,9 @@
 import type { Ctx } from "./context.js";
 import { customerAlertsFor } from "./controls.js";
 import { decideOn, limitsOn, type Decision } from "./enforcement.js";
-import { grantsInOrder, renderBalance, type Taken } from "./ledger.js";
+import { grantsInOrder } from "./grants.js";
+import { renderBalance } from "./balances.js";
+import type { Taken } from "./ledger.js";
 import type { CustomerRecord, EntityRecord } from "./state.js";
 
 type Entry = Record<string, unknown>;

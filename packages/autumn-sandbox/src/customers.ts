@@ -6,7 +6,7 @@ import type { Ctx } from "./context.js";
 import { ApiError, invalid, notFound } from "./errors.js";
 import { latestPlan } from "./catalogLookups.js";
 import { renderPlan } from "./catalogRender.js";
-import { heldFeatures, renderBalance, renderFlag } from "./ledger.js";
+import { heldFeatures, renderBalance, renderFlag } from "./balances.js";
 import { renderCustomerControls } from "./controls.js";
 import { activatePlan, settle } from "./subscriptions.js";
 import { DEFAULT_CURRENCY } from "./money.js";

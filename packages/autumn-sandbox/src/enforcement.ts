@@ -8,7 +8,8 @@
 import type { Ctx } from "./context.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
 import { effectiveEntries, filterKey as filterKeyOf, overageControlFor, spendLimitFor } from "./controls.js";
-import { deduct, granted, isLive, rateFor, type OveragePolicy, type Taken } from "./ledger.js";
+import { deduct, type OveragePolicy, type Taken } from "./ledger.js";
+import { granted, isLive, rateFor } from "./grants.js";
 import { potRemaining } from "./rollovers.js";
 import { addWindowUsage, carryWindows, scopeKey, windowUsage } from "./windows.js";
 import type { CustomerRecord, EntityRecord, Grant } from "./state.js";

@@ -7,9 +7,9 @@ import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid, notFound } from "./errors.js";
 import { latestPlan, requireFeature } from "./catalogLookups.js";
 import { getOrCreateCustomer, requireCustomer } from "./customers.js";
-import {
-  giveBack, grantsInOrder, refund, renderBalance, renderFlag, type Taken,
-} from "./ledger.js";
+import { giveBack, refund, type Taken } from "./ledger.js";
+import { grantsInOrder } from "./grants.js";
+import { renderBalance, renderFlag } from "./balances.js";
 import { decide, deductUnderControls, type Behaviour } from "./enforcement.js";
 import { fireTrackWebhooks, snapshot } from "./alerts.js";
 import { evaluateTopups } from "./topups.js";

@@ -6,7 +6,8 @@
 // order, which is how the test clock and lazy reads both move time forward.
 
 import type { Ctx } from "./context.js";
-import { grantsForPlan, applyDueResets, giveBack } from "./ledger.js";
+import { grantsForPlan, applyDueResets } from "./grants.js";
+import { giveBack } from "./ledger.js";
 import { carryUsageWindows } from "./enforcement.js";
 import { latestPlan, planVersion } from "./catalogLookups.js";
 import { addIntervals, monthsIn, type Interval } from "./time.js";

@@ -8,7 +8,8 @@
 
 import type { Ctx } from "./context.js";
 import { effectiveEntries } from "./controls.js";
-import { granted, isLive, renderBalance } from "./ledger.js";
+import { granted, isLive } from "./grants.js";
+import { renderBalance } from "./balances.js";
 import { potRemaining } from "./rollovers.js";
 import { chargeInvoice, priceIn } from "./subscriptions.js";
 import { addIntervals, type Interval } from "./time.js";
