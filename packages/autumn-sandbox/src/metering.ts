@@ -1,11 +1,12 @@
 // Usage: balances.check (with send_event, lock and with_preview),
 // balances.track (negative values, cap/overflow, event_name fan-out),
-// reservations and balances.finalize, direct balance edits, and the event
-// log behind events.list / events.aggregate.
+// reservations and balances.finalize, and the events they record for
+// events.list / events.aggregate. The paywall preview is in paywall.ts,
+// direct balance edits in balanceEdits.ts.
 
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid, notFound } from "./errors.js";
-import { latestPlan, requireFeature } from "./catalogLookups.js";
+import { requireFeature } from "./catalogLookups.js";
 import { getOrCreateCustomer, requireCustomer } from "./customers.js";
 import { giveBack, refund, type Taken } from "./ledger.js";
 import { grantsInOrder } from "./grants.js";
@@ -13,9 +14,8 @@ import { renderBalance, renderFlag } from "./balances.js";
 import { decide, deductUnderControls, type Behaviour } from "./enforcement.js";
 import { fireTrackWebhooks, snapshot } from "./alerts.js";
 import { evaluateTopups } from "./topups.js";
-import { nextBoundaryAfter, isInterval } from "./time.js";
 import { nextId, type CustomerRecord, type EntityRecord, type Grant, type LockRecord } from "./state.js";
-import type { StoredPlan } from "./wire.js";
+import { paywall } from "./paywall.js";
 
 export interface LockInput {
   lock_id: string;
@@ -36,7 +36,7 @@ function meteringCustomer(ctx: Ctx, customerId: string): CustomerRecord {
   return requireCustomer(ctx, customerId);
 }
 
-function requireEntity(ctx: Ctx, customerId: string, entityId: string | null | undefined): string | null {
+export function requireEntity(ctx: Ctx, customerId: string, entityId: string | null | undefined): string | null {
   if (!entityId) return null;
   const e = ctx.state.entities[`${customerId}/${entityId}`];
   if (!e) throw notFound.entity(entityId);
@@ -171,68 +171,6 @@ export function check(ctx: Ctx, input: CheckInput): Record<string, unknown> {
   };
 }
 
-/** Paywall data for a denied check: the plans that would grant the feature, in the legacy product shape the SDK expects here. */
-function paywall(ctx: Ctx, c: CustomerRecord, featureId: string, scenario: "usage_limit" | "feature_flag"): Record<string, unknown> {
-  const feature = ctx.state.features[featureId];
-  const name = feature?.name ?? featureId;
-  const grants = (p: StoredPlan): boolean => p.items.some((i) => i.feature_id === featureId
-    || Boolean(ctx.state.features[i.feature_id]?.credit_schema?.some((s) => s.metered_feature_id === featureId)));
-  const products = Object.keys(ctx.state.plans)
-    .map((id) => latestPlan(ctx.state, id))
-    .filter((p): p is StoredPlan => !!p && !p.archived && grants(p))
-    .filter((p) => !c.products.some((cp) => cp.status === "active" && cp.plan_id === p.id && !p.add_on))
-    .map((p) => legacyProduct(ctx, c, p));
-  return {
-    scenario,
-    title: scenario === "usage_limit" ? `You have run out of ${name}` : `${name} is not included in your plan`,
-    message: scenario === "usage_limit" ? `Upgrade to get more ${name}.` : `Upgrade to unlock ${name}.`,
-    feature_id: featureId,
-    feature_name: name,
-    products,
-  };
-}
-
-const LEGACY_TYPE: Record<string, string> = { boolean: "static", credit_system: "single_use", ai_credit_system: "single_use" };
-
-/** A plan in Autumn's 1.2 "product" vocabulary (used inside check previews). */
-function legacyProduct(ctx: Ctx, c: CustomerRecord, p: StoredPlan): Record<string, unknown> {
-  const items: Array<Record<string, unknown>> = p.items.map((i) => {
-    const f = ctx.state.features[i.feature_id];
-    const featureType = f ? (LEGACY_TYPE[f.type] ?? (f.consumable ? "single_use" : "continuous_use")) : "single_use";
-    return {
-      type: i.price ? "priced_feature" : "feature",
-      feature_id: i.feature_id,
-      feature_type: featureType,
-      included_usage: i.unlimited ? "inf" : i.included,
-      interval: i.reset?.interval ?? null,
-      price: i.price?.amount ?? null,
-      usage_model: i.price ? (i.price.billing_method === "usage_based" ? "pay_per_use" : "prepaid") : null,
-      billing_units: i.price?.billing_units ?? null,
-    };
-  });
-  if (p.price) {
-    items.unshift({ type: "price", price: p.price.amount, interval: p.price.interval === "one_off" ? null : p.price.interval });
-  }
-  return {
-    id: p.id,
-    name: p.name,
-    group: p.group,
-    env: "sandbox",
-    is_add_on: p.add_on,
-    is_default: p.auto_enable,
-    archived: p.archived,
-    version: p.version,
-    created_at: p.created_at,
-    items,
-    free_trial: p.free_trial
-      ? { duration: p.free_trial.duration_type, length: p.free_trial.duration_length, unique_fingerprint: true,
-          card_required: p.free_trial.card_required, trial_available: !c.trials_used.some((t) => t.plan_id === p.id) }
-      : null,
-    base_variant_id: null,
-    scenario: p.add_on ? "new" : "upgrade",
-  };
-}
-
 // ── track ──────────────────────────────────────────────────────────────────
 
 export interface TrackInput {
@@ -334,97 +272,5 @@ export function finalize(ctx: Ctx, input: FinalizeInput): { success: true } {
   }
   lock.status = "confirmed";
   recordEvent(ctx, c, lock.feature_id, lock.entity_id, value, now, { ...lock.properties, ...(input.properties ?? {}) }, final);
-  return { success: true };
-}
-
-// ── direct balance edits ───────────────────────────────────────────────────
-
-export interface BalanceCreateInput {
-  customer_id: string;
-  feature_id: string;
-  entity_id?: string | null;
-  included_grant?: number;
-  unlimited?: boolean;
-  reset?: { interval: string; interval_count?: number } | null;
-  expires_at?: number | null;
-  next_reset_at?: number | null;
-  balance_id?: string;
-}
-
-export function createBalance(ctx: Ctx, input: BalanceCreateInput): { success: true } {
-  const f = requireFeature(ctx.state, input.feature_id);
-  if (f.type === "boolean" && input.included_grant) throw invalid("A boolean feature has no balance to grant");
-  const c = requireCustomer(ctx, input.customer_id);
-  requireEntity(ctx, c.id, input.entity_id);
-  const now = ctx.now(c);
-  let reset: Grant["reset"] = null;
-  if (input.reset && input.reset.interval !== "one_off") {
-    if (!isInterval(input.reset.interval)) throw invalid(`Unknown reset interval ${input.reset.interval}`);
-    reset = { interval: input.reset.interval, interval_count: input.reset.interval_count ?? 1 };
-  }
-  c.grants.push({
-    id: input.balance_id ?? nextId(ctx.state, "cus_ent"),
-    customer_product_id: null,
-    plan_id: null,
-    feature_id: f.id,
-    included_grant: input.included_grant ?? 0,
-    prepaid_grant: 0,
-    usage: 0,
-    unlimited: Boolean(input.unlimited),
-    reset,
-    reset_anchor: reset ? now : null,
-    next_reset_at: reset ? (input.next_reset_at ?? nextBoundaryAfter(now, reset.interval, reset.interval_count, now)) : null,
-    expires_at: input.expires_at ?? null,
-    overage_allowed: false,
-    max_purchase: null,
-    billing_method: null,
-    add_on: true,
-    created_at: now,
-  });
-  return { success: true };
-}
-
-export interface BalanceUpdateInput {
-  customer_id: string;
-  feature_id: string;
-  entity_id?: string | null;
-  remaining?: number;
-  add_to_balance?: number;
-  usage?: number;
-  included_grant?: number;
-  interval?: string;
-  balance_id?: string;
-  next_reset_at?: number;
-}
-
-export function updateBalance(ctx: Ctx, input: BalanceUpdateInput): { success: true } {
-  requireFeature(ctx.state, input.feature_id);
-  const c = requireCustomer(ctx, input.customer_id);
-  const now = ctx.now(c);
-  const modes = [input.remaining, input.add_to_balance, input.usage].filter((v) => v !== undefined).length;
-  if (modes !== 1 && input.included_grant === undefined) throw invalid("Provide exactly one of remaining, add_to_balance or usage");
-  const own = grantsInOrder(ctx.state, c, input.feature_id, now).filter((g) => g.feature_id === input.feature_id);
-  const target = own.find((g) => (input.balance_id ? g.id === input.balance_id : input.interval ? g.reset?.interval === input.interval : true));
-  if (!target) throw notFound.feature(input.feature_id);
-  if (input.included_grant !== undefined) target.included_grant = input.included_grant;
-  const total = target.included_grant + target.prepaid_grant;
-  if (input.remaining !== undefined) target.usage = total - input.remaining;
-  if (input.usage !== undefined) target.usage = input.usage;
-  // add_to_balance lowers usage and leaves granted unchanged (#14)
-  if (input.add_to_balance !== undefined) target.usage -= input.add_to_balance;
-  if (input.next_reset_at !== undefined) target.next_reset_at = input.next_reset_at;
-  return { success: true };
-}
-
-export function deleteBalance(ctx: Ctx, input: { customer_id: string; feature_id?: string; balance_id?: string; interval?: string }): { success: true } {
-  const c = requireCustomer(ctx, input.customer_id);
-  const before = c.grants.length;
-  c.grants = c.grants.filter((g) => !(
-    (input.balance_id ? g.id === input.balance_id : true) &&
-    (input.feature_id ? g.feature_id === input.feature_id : true) &&
-    (input.interval ? g.reset?.interval === input.interval : true) &&
-    (input.balance_id || g.customer_product_id === null)
-  ));
-  if (c.grants.length === before) throw notFound.feature(input.feature_id ?? input.balance_id ?? "balance");
   return { success: true };
 }

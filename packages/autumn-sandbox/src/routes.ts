@@ -14,7 +14,8 @@ import { renderFeature, renderPlan } from "./catalogRender.js";
 import {
   deleteCustomer, getOrCreateCustomer, listCustomers, renderCustomer, requireCustomer, updateCustomer,
 } from "./customers.js";
-import { check, createBalance, deleteBalance, finalize, track, updateBalance, type CheckInput, type TrackInput } from "./metering.js";
+import { check, finalize, track, type CheckInput, type TrackInput } from "./metering.js";
+import { createBalance, deleteBalance, updateBalance } from "./balanceEdits.js";
 import { attach, decide, openPortal, previewAttach, previewUpdate, setupPayment, trialEligible, update, type AttachInput, type UpdateInput } from "./billing.js";
 import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, updateEntity } from "./entities.js";
 import { aggregateEvents, listEvents } from "./events.js";
