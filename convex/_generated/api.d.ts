@@ -34,6 +34,7 @@ import type * as billing_invoices from "../billing/invoices.js";
 import type * as billing_limits from "../billing/limits.js";
 import type * as billing_mapping from "../billing/mapping.js";
 import type * as billing_meteredUsage from "../billing/meteredUsage.js";
+import type * as billing_meteredWork from "../billing/meteredWork.js";
 import type * as billing_metering from "../billing/metering.js";
 import type * as billing_migration from "../billing/migration.js";
 import type * as billing_notifications from "../billing/notifications.js";
@@ -115,6 +116,7 @@ declare const fullApi: ApiFromModules<{
   "billing/limits": typeof billing_limits;
   "billing/mapping": typeof billing_mapping;
   "billing/meteredUsage": typeof billing_meteredUsage;
+  "billing/meteredWork": typeof billing_meteredWork;
   "billing/metering": typeof billing_metering;
   "billing/migration": typeof billing_migration;
   "billing/notifications": typeof billing_notifications;

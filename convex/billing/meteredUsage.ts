@@ -19,10 +19,12 @@
 //      remaining, required}. Allowed → reserved (balances cached from the
 //      answer). A retry that says lock_already_exists = our own lock. No answer
 //      → reserve_unknown; the sweeper releases the lock in Autumn by its id.
-//   3. work(); success → work_done, and the confirm is scheduled in the
+//   3. work(ticket); success → work_done, and the confirm is scheduled in the
 //      background (runAfter 0, reservations/settle.ts) — the caller does not
-//      wait for it. Failure → ⇄ finalize release, released, the work's error
-//      rethrown.
+//      wait for it. With `recordsDone`, the work's own mutation wrote
+//      work_done in its transaction (meteredWork.ts): no mutation here.
+//      Failure → ⇄ finalize release, released, the work's error rethrown
+//      (unless the work's mutation had already recorded it done: billed).
 //   4. the settler: ⇄ finalize confirm (or track with the row's key when the
 //      lock expired) → settled, units added to the usage ledger.
 // An action that dies anywhere leaves a row the sweeper settles
@@ -42,6 +44,7 @@ import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { billingError, billingErrorCode } from "./errors";
 import { provision } from "./provisioning";
+import type { MeteredTicket } from "./meteredWork";
 import type { Balance } from "./schema";
 import {
   autumnCodeOf, balancesOf, checkWithLock, describe, lockIdFor, readBalances, releaseDeltas, releaseLock, remainingUnits,
@@ -89,6 +92,14 @@ export interface MeteredUsageArgs {
   failOpen?: boolean;
   /** Take the units from a lease when the feature has headroom (default true; false = a lock of its own). */
   lease?: boolean;
+  /**
+   * The work passes its ticket to a `meteredMutation` (meteredWork.ts), which
+   * records the work done in the work's own transaction: one mutation fewer
+   * per call, and no gap between the work committing and its usage being owed.
+   * A work that returns without running that mutation is treated as not done
+   * (its units are released by the sweeper, never billed).
+   */
+  recordsDone?: boolean;
 }
 
 interface Reservation {
@@ -109,7 +120,7 @@ export type MeterOutcome<T> = { kind: "done"; value: T } | { kind: "duplicate"; 
  * AUTUMN_UNAVAILABLE (fail-closed features), RATE_LIMITED, CONFLICT
  * {duplicate | inFlight}, INVALID_ARGUMENT. See the file header.
  */
-export async function withMeteredUsage<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: () => Promise<T>): Promise<T> {
+export async function withMeteredUsage<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: (ticket: MeteredTicket) => Promise<T>): Promise<T> {
   const outcome = await runMetered(ctx, args, work);
   if (outcome.kind === "duplicate") {
     throw billingError("CONFLICT", "This operation was already carried out and charged; it is not repeated", {
@@ -122,7 +133,7 @@ export async function withMeteredUsage<T>(ctx: ActionCtx, args: MeteredUsageArgs
 const advance = (ctx: ActionCtx, args: Parameters<ActionCtx["runMutation"]>[1] & { lockId: string }) =>
   ctx.runMutation(internal.billing.reservations.store.advance, args as never) as Promise<{ applied: boolean; state: string }>;
 
-export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: () => Promise<T>, opts: { noLease?: boolean } = {}): Promise<MeterOutcome<T>> {
+export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: (ticket: MeteredTicket) => Promise<T>, opts: { noLease?: boolean } = {}): Promise<MeterOutcome<T>> {
   const { organizationId, featureId, idempotencyKey } = args;
   const units = args.units ?? 1;
   if (!organizationId || !featureId) throw billingError("INVALID_ARGUMENT", "organizationId and featureId are required");
@@ -157,7 +168,7 @@ export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work
       // No answer: the lock may exist (the sweeper releases it by id). A refusal: nothing is held.
       await advance(ctx, { lockId: r.lockId, event: { type: unknown ? "reserve_lost" : "reserve_refused" } });
       if (billingErrorCode(err) === "AUTUMN_UNAVAILABLE" && failOpenFor(featureId, args.failOpen)) {
-        return { kind: "done", value: await runFailOpen(ctx, r, work) };
+        return { kind: "done", value: await runFailOpen(ctx, r, work, args.recordsDone === true) };
       }
       throw err;
     }
@@ -166,13 +177,13 @@ export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work
 
   let value: T;
   try {
-    value = await work();
+    value = await work({ lockId: r.lockId });
   } catch (err) {
     if (err instanceof Error && err.name === "CrashError") throw err;
-    await releaseAfterFailure(ctx, r, claim.kind === "leased", reserved);
+    if (!(args.recordsDone && await recordedDone(ctx, r.lockId))) await releaseAfterFailure(ctx, r, claim.kind === "leased", reserved);
     throw err;
   }
-  await advance(ctx, { lockId: r.lockId, event: { type: "work_ok" } });
+  if (!args.recordsDone) await advance(ctx, { lockId: r.lockId, event: { type: "work_ok" } });
   crashPoint("after_work", r.lockId);
   return { kind: "done", value };
 }
@@ -220,6 +231,12 @@ async function reserve(ctx: ActionCtx, r: Reservation): Promise<ReserveOutcome> 
   return { kind: "reserved", balances };
 }
 
+/** Did the work's own mutation record it done before the work failed (then it is billed, not released)? */
+async function recordedDone(ctx: ActionCtx, lockId: string): Promise<boolean> {
+  const row = await ctx.runQuery(internal.billing.reservations.store.get, { lockId });
+  return row !== null && ["work_done", "settled"].includes(row.state);
+}
+
 /** The work failed: release the lock in Autumn (the row stays `reserved` until it is released, so a crash here is swept). */
 async function releaseAfterFailure(ctx: ActionCtx, r: Reservation, leased: boolean, reserved: Balance[] | null): Promise<void> {
   try {
@@ -242,9 +259,9 @@ async function releaseAfterFailure(ctx: ActionCtx, r: Reservation, leased: boole
 }
 
 /** Autumn was unreachable on reserve and the feature fails open: run the work, then settle like any work_done row. */
-async function runFailOpen<T>(ctx: ActionCtx, r: Reservation, work: () => Promise<T>): Promise<T> {
+async function runFailOpen<T>(ctx: ActionCtx, r: Reservation, work: (ticket: MeteredTicket) => Promise<T>, recordsDone: boolean): Promise<T> {
   console.warn(`billing: Autumn unreachable; ${r.featureId} fails open for ${r.organizationId}`);
-  const value = await work(); // on failure the row stays reserve_unknown: the sweeper releases any lock
-  await advance(ctx, { lockId: r.lockId, event: { type: "work_ok", failOpen: true } });
+  const value = await work({ lockId: r.lockId, failOpen: true }); // on failure the row stays reserve_unknown: the sweeper releases any lock
+  if (!recordsDone) await advance(ctx, { lockId: r.lockId, event: { type: "work_ok", failOpen: true } });
   return value;
 }

@@ -1,8 +1,10 @@
 // The demo product feature: chat messages metered by the billing module.
 // sendMessage reserves one message of the model's feature with
 // withMeteredUsage, produces a canned reply locally (deterministic, no
-// network: this is a billing demo, not an LLM client), stores it, and only
-// then confirms the usage; if storing fails the reservation is released.
+// network: this is a billing demo, not an LLM client) and stores it with a
+// meteredMutation, which records the usage owed in the same transaction as
+// the message (billing/meteredWork.ts); if storing fails the reservation is
+// released.
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
@@ -10,6 +12,7 @@ import { internalMutation } from "../_generated/server";
 import { orgAction, orgQuery } from "../orgs/access";
 import { appError } from "../orgs/errors";
 import { withMeteredUsage } from "../billing/meteredUsage";
+import { meteredMutation } from "../billing/meteredWork";
 import { messageFields } from "./schema";
 import { featureForModel, MODELS, modelId, type ModelId } from "./models";
 
@@ -57,17 +60,26 @@ export const sendMessage = orgAction({
       featureId: feature,
       units: 1,
       idempotencyKey: `chat:${userId}:${requestId ?? crypto.randomUUID()}`,
-    }, async () => {
+      recordsDone: true,
+    }, async (ticket) => {
       const reply = cannedReply(model, text);
       const messageId: Id<"messages"> = await ctx.runMutation(internal.chat.chat.storeMessage, {
-        organizationId, userId, model, feature, prompt: text, reply, createdAt: Date.now(),
+        organizationId, userId, model, feature, prompt: text, reply, createdAt: Date.now(), meteringTicket: ticket,
       });
       return { messageId, reply, feature };
     });
   },
 });
 
-export const storeMessage = internalMutation({
+/** Store a reply and, in the same transaction, record its metered message done (the ticket from withMeteredUsage). */
+export const storeMessage = meteredMutation({
+  args: messageFields,
+  returns: v.id("messages"),
+  handler: (ctx, message) => ctx.db.insert("messages", message),
+});
+
+/** The same insert with no metering: what the benchmarks' baselines (bench/) run as their work, so every pattern does the same work. */
+export const storeMessageUnmetered = internalMutation({
   args: messageFields,
   returns: v.id("messages"),
   handler: (ctx, message) => ctx.db.insert("messages", message),

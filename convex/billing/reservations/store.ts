@@ -179,25 +179,35 @@ export const advance = internalMutation({
     scheduleSettle: v.optional(v.boolean()),
   },
   returns: v.object({ applied: v.boolean(), state: reservationState }),
-  handler: async (ctx, { lockId, event, balances, deltas, scheduleSettle }) => {
-    const row = await rowByLockId(ctx, lockId);
-    if (!row) return { applied: false, state: "released" as const };
-    const from = machineState(row.state);
-    const step = tryTransition(from, event as ReservationEvent);
-    if (!step) return { applied: false, state: row.state };
-    const now = Date.now();
-    const final = step.state === "settled" || step.state === "released" || step.state === "expired";
-    await ctx.db.patch(row._id, {
-      state: step.state,
-      updatedAt: now,
-      ...(step.outcome ? { outcome: step.outcome } : {}),
-      ...(final ? { settledAt: now } : {}),
-      ...(event.type === "work_ok" && event.failOpen ? { failOpen: true } : {}),
-    });
-    await sideEffects(ctx, row, event as ReservationEvent, step.state, { balances: balances ?? null, deltas: deltas ?? [], scheduleSettle: scheduleSettle ?? true, now });
-    return { applied: true, state: step.state };
-  },
+  handler: (ctx, { lockId, event, balances, deltas, scheduleSettle }) =>
+    applyEvent(ctx, lockId, event as ReservationEvent, { balances: balances ?? null, deltas: deltas ?? [], scheduleSettle: scheduleSettle ?? true }),
 });
+
+/**
+ * One step of a row, inside the caller's transaction (`advance`, and the
+ * work's own mutation recording work_ok: ../meteredWork.ts). A step that no
+ * longer applies changes nothing and says so (`applied: false`).
+ */
+export async function applyEvent(
+  ctx: MutationCtx, lockId: string, event: ReservationEvent,
+  o: { balances?: Balance[] | null; deltas?: BalanceDelta[]; scheduleSettle?: boolean } = {},
+): Promise<{ applied: boolean; state: Row["state"] }> {
+  const row = await rowByLockId(ctx, lockId);
+  if (!row) return { applied: false, state: "released" };
+  const step = tryTransition(machineState(row.state), event);
+  if (!step) return { applied: false, state: row.state };
+  const now = Date.now();
+  const final = step.state === "settled" || step.state === "released" || step.state === "expired";
+  await ctx.db.patch(row._id, {
+    state: step.state,
+    updatedAt: now,
+    ...(step.outcome ? { outcome: step.outcome } : {}),
+    ...(final ? { settledAt: now } : {}),
+    ...(event.type === "work_ok" && event.failOpen ? { failOpen: true } : {}),
+  });
+  await sideEffects(ctx, row, event, step.state, { balances: o.balances ?? null, deltas: o.deltas ?? [], scheduleSettle: o.scheduleSettle ?? true, now });
+  return { applied: true, state: step.state };
+}
 
 async function sideEffects(
   ctx: MutationCtx, row: Row, event: ReservationEvent, to: ReservationState,
