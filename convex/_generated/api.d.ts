@@ -22,6 +22,7 @@ import type * as billing_catalogFill from "../billing/catalogFill.js";
 import type * as billing_controls from "../billing/controls.js";
 import type * as billing_controlsApi from "../billing/controlsApi.js";
 import type * as billing_currency from "../billing/currency.js";
+import type * as billing_customerAccess from "../billing/customerAccess.js";
 import type * as billing_docs from "../billing/docs.js";
 import type * as billing_eligibility from "../billing/eligibility.js";
 import type * as billing_email from "../billing/email.js";
@@ -104,6 +105,7 @@ declare const fullApi: ApiFromModules<{
   "billing/controls": typeof billing_controls;
   "billing/controlsApi": typeof billing_controlsApi;
   "billing/currency": typeof billing_currency;
+  "billing/customerAccess": typeof billing_customerAccess;
   "billing/docs": typeof billing_docs;
   "billing/eligibility": typeof billing_eligibility;
   "billing/email": typeof billing_email;
