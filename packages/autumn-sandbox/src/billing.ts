@@ -11,9 +11,10 @@ import { latestPlan, planVersion } from "./catalogLookups.js";
 import { requireCustomer } from "./customers.js";
 import { cents } from "./money.js";
 import {
-  activatePlan, activeMain, announce, chargeInvoice, defaultPlanFor, expireProduct, isRecurring, monthlyPrice, priceIn,
-  scheduleProduct, scheduleSwitch, scheduledIn, type PlanChange,
+  activatePlan, activeMain, defaultPlanFor, expireProduct, isRecurring, monthlyPrice, scheduleProduct, scheduleSwitch, scheduledIn,
 } from "./subscriptions.js";
+import { announce, type PlanChange } from "./planChanges.js";
+import { chargeInvoice, priceIn } from "./charges.js";
 import { durationMs } from "./time.js";
 import { nextId, type CustomerProduct, type CustomerRecord } from "./state.js";
 import type { StoredPlan, WireFreeTrial } from "./wire.js";

@@ -9,7 +9,8 @@ import { ApiError, notFound } from "./errors.js";
 import { latestPlan } from "./catalogLookups.js";
 import { requireCustomer } from "./customers.js";
 import { formatMoney } from "./money.js";
-import { announce, priceIn } from "./subscriptions.js";
+import { announce } from "./planChanges.js";
+import { priceIn } from "./charges.js";
 import { nextId, type CheckoutSession, type CustomerRecord } from "./state.js";
 import { applyDecision, decide, type AttachInput, type Decision } from "./billing.js";
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Ctx } from "./context.js";
 import { ApiError, badRequest, invalid } from "./errors.js";
 import { requireCustomer } from "./customers.js";
-import { announce } from "./subscriptions.js";
+import { announce } from "./planChanges.js";
 import type { CustomerRecord, Invoice } from "./state.js";
 
 const MAX_LIMIT = 1000;

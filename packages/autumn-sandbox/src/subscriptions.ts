@@ -4,6 +4,7 @@
 // and, while active, renews at each period end and converts at trial end.
 // `settle` advances a customer through every transition that is due, in time
 // order, which is how the test clock and lazy reads both move time forward.
+// The webhooks a change sends are in planChanges.ts, its charges in charges.ts.
 
 import type { Ctx } from "./context.js";
 import { grantsForPlan, applyDueResets } from "./grants.js";
@@ -11,11 +12,10 @@ import { giveBack } from "./ledger.js";
 import { carryUsageWindows } from "./enforcement.js";
 import { latestPlan, planVersion } from "./catalogLookups.js";
 import { addIntervals, monthsIn, type Interval } from "./time.js";
-import { amountIn, cents } from "./money.js";
-import { nextId, type CustomerProduct, type CustomerRecord, type Invoice } from "./state.js";
+import { nextId, type CustomerProduct, type CustomerRecord } from "./state.js";
 import type { StoredPlan } from "./wire.js";
-
-export type PlanChangeAction = "activated" | "scheduled" | "updated" | "expired";
+import { announce, renderSubscriptionChange, type PlanChange } from "./planChanges.js";
+import { chargeOnFile } from "./charges.js";
 
 export function isRecurring(plan: StoredPlan): boolean {
   return !(plan.price && plan.price.interval === "one_off");
@@ -33,92 +33,6 @@ export function activeMain(customer: CustomerRecord, group: string | null): Cust
 
 export function scheduledIn(customer: CustomerRecord, group: string | null): CustomerProduct[] {
   return customer.products.filter((p) => p.status === "scheduled" && p.group === group);
-}
-
-export function renderSubscriptionChange(cp: CustomerProduct): Record<string, unknown> {
-  return {
-    plan_id: cp.plan_id,
-    status: cp.status,
-    past_due: cp.past_due,
-    started_at: cp.started_at,
-    canceled_at: cp.canceled_at,
-    expires_at: cp.expires_at,
-    trial_ends_at: cp.trial_ends_at,
-    current_period_start: cp.current_period_start,
-    current_period_end: cp.current_period_end,
-  };
-}
-
-export interface PlanChange {
-  action: PlanChangeAction;
-  cp: CustomerProduct;
-  previous?: Record<string, unknown> | null;
-}
-
-/** Send `billing.updated` (and the legacy `customer.products.updated`) for a set of changes. */
-export function announce(ctx: Ctx, customer: CustomerRecord, changes: PlanChange[], tags: string[] = [], scenario = "updated"): void {
-  if (changes.length === 0) return;
-  ctx.emit({
-    type: "billing.updated",
-    data: {
-      object: "billing.updated",
-      customer_id: customer.id,
-      plan_changes: changes.map((c) => ({
-        action: c.action,
-        [c.cp.kind === "purchase" ? "purchase" : "subscription"]: renderSubscriptionChange(c.cp),
-        previous_attributes: c.previous ?? null,
-        item_changes: [],
-      })),
-      tags,
-    },
-  });
-  // On a switch the legacy event names the plan moved to, not the one that ended first (cancel/expired name the ended one).
-  const ending = scenario === "cancel" || scenario === "expired";
-  const main = ((ending ? undefined : changes.find((c) => c.action !== "expired")) ?? changes[0]) as PlanChange;
-  ctx.emit({
-    type: "customer.products.updated",
-    data: {
-      scenario,
-      customer: { id: customer.id, name: customer.name, email: customer.email, env: "sandbox",
-        products: customer.products.filter((p) => p.status !== "expired").map((p) => ({ id: p.plan_id, status: p.status })) },
-      updated_product: { id: main.cp.plan_id, status: main.cp.status, version: main.cp.version },
-    },
-  });
-}
-
-export function chargeInvoice(ctx: Ctx, customer: CustomerRecord, planIds: string[], total: number, currency: string, description: string, at: number): Invoice {
-  const invoice: Invoice = {
-    id: nextId(ctx.state, "in_sbx"),
-    plan_ids: planIds,
-    status: "paid",
-    total: cents(total),
-    currency,
-    created_at: at,
-    description,
-  };
-  customer.invoices.push(invoice);
-  return invoice;
-}
-
-/**
- * An off-session charge for `cp` (trial end, renewal, scheduled switch): paid
- * from the card on file; with no card, or one whose charges fail (test card
- * 4000 0000 0000 0341), the subscription goes past due and a card that was
- * tried leaves its invoice open.
- */
-export function chargeOnFile(ctx: Ctx, customer: CustomerRecord, cp: CustomerProduct, plan: StoredPlan, description: string, at: number): void {
-  const card = customer.payment_method;
-  if (card && !card.charges_fail) {
-    chargeInvoice(ctx, customer, [plan.id], priceIn(plan, cp.currency), cp.currency, description, at);
-    return;
-  }
-  cp.past_due = true;
-  if (card) chargeInvoice(ctx, customer, [plan.id], priceIn(plan, cp.currency), cp.currency, description, at).status = "open";
-}
-
-export function priceIn(plan: StoredPlan, currency: string): number {
-  if (!plan.price) return 0;
-  return amountIn(plan.price, currency) ?? plan.price.amount;
 }
 
 export interface ActivateOptions {

@@ -11,7 +11,7 @@ import { effectiveEntries } from "./controls.js";
 import { granted, isLive } from "./grants.js";
 import { renderBalance } from "./balances.js";
 import { potRemaining } from "./rollovers.js";
-import { chargeInvoice, priceIn } from "./subscriptions.js";
+import { chargeInvoice, priceIn } from "./charges.js";
 import { addIntervals, type Interval } from "./time.js";
 import type { CustomerProduct, CustomerRecord, Grant, TopupState } from "./state.js";
 import type { StoredPlan } from "./wire.js";
