@@ -12,7 +12,7 @@ import { formatMoney } from "./money.js";
 import { announce } from "./planChanges.js";
 import { priceIn } from "./charges.js";
 import { nextId, type CheckoutSession, type CustomerRecord } from "./state.js";
-import { applyDecision, decide, type AttachInput, type Decision } from "./billing.js";
+import { applyDecision, decide, type AttachInput, type Decision } from "./attach.js";
 
 /** Stripe Checkout sessions expire after 24 h; Autumn's checkout lock lives as long as the session. */
 const SESSION_TTL_MS = 24 * 3_600_000;

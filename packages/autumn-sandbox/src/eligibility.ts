@@ -7,7 +7,7 @@
 
 import type { Ctx } from "./context.js";
 import { latestPlan } from "./catalogLookups.js";
-import { trialEligible } from "./billing.js";
+import { trialEligible } from "./attach.js";
 import { activeMain, isRecurring, monthlyPrice } from "./subscriptions.js";
 import type { CustomerRecord } from "./state.js";
 import type { StoredPlan } from "./wire.js";

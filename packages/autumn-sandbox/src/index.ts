@@ -2,6 +2,6 @@
 // host) or through main.ts (pnpm sandbox).
 export { AutumnSandbox, type SandboxOptions } from "./server.js";
 export { catalogFromConfig, loadCatalog } from "./seed.js";
-export { TEST_CARDS } from "./billing.js";
+export { TEST_CARDS } from "./checkout.js";
 export type { CatalogBody } from "./catalog.js";
 export type { FaultInput, FaultMode } from "./faults.js";

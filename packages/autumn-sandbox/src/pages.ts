@@ -5,7 +5,7 @@
 // the catalog or the customer is HTML-escaped.
 
 import type { Ctx } from "./context.js";
-import { update } from "./billing.js";
+import { update } from "./billingUpdate.js";
 import { describeSession, TEST_CARDS } from "./checkout.js";
 import { latestPlan } from "./catalogLookups.js";
 import { formatMoney } from "./money.js";

@@ -16,7 +16,9 @@ import {
 } from "./customers.js";
 import { check, finalize, track, type CheckInput, type TrackInput } from "./metering.js";
 import { createBalance, deleteBalance, updateBalance } from "./balanceEdits.js";
-import { attach, decide, openPortal, previewAttach, previewUpdate, setupPayment, trialEligible, update, type AttachInput, type UpdateInput } from "./billing.js";
+import { attach, decide, previewAttach, trialEligible, type AttachInput } from "./attach.js";
+import { openPortal, previewUpdate, update, type UpdateInput } from "./billingUpdate.js";
+import { setupPayment } from "./checkout.js";
 import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, updateEntity } from "./entities.js";
 import { aggregateEvents, listEvents } from "./events.js";
 import { settle } from "./subscriptions.js";
