@@ -2,11 +2,12 @@
 // an org whose Autumn customer has vanished (deleted in Autumn while the
 // cache still knows it) is provisioned exactly once, inside the operation,
 // and the operation retried once — the same for an owner write (the billing
-// portal), an owner read-modify-write (a spend limit) and a member read (the
-// card on file). When that provisioning fails, the caller sees why, and the
+// portal), an owner read-modify-write (a spend limit), a member read (the
+// card on file) and metered work (the reserve). When that provisioning fails, the caller sees why, and the
 // operation is not retried. Counts are the sandbox's per-route call stats.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../_generated/api";
+import { withMeteredUsage } from "./meteredUsage";
 import { OWNER_ORG_KEY } from "./ownership";
 import { errorData, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
 
@@ -65,6 +66,14 @@ describe("one customer-read path: a missing customer is provisioned once and the
     const calls = await b.autumnCalls();
     expect(calls["customers.get_or_create"]).toBe(1);
     expect(calls["customers.get"]).toBe(2);
+  });
+
+  it("metered work (the reserve's check: no guard first, the hot path's one call)", async () => {
+    const orgId = await vanishedOrg();
+    await b.t.action((ctx) => withMeteredUsage(ctx, { organizationId: orgId, featureId: "standard_messages", units: 1, idempotencyKey: `vanished-${orgId}`, lease: false }, async () => null));
+    const calls = await b.autumnCalls();
+    expect(calls["customers.get_or_create"]).toBe(1);
+    expect(calls["balances.check"]).toBe(2);
   });
 
   it("when that provisioning fails, its code is the answer and the operation is not retried", async () => {

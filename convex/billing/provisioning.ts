@@ -4,7 +4,8 @@
 // (orgCreated.ts) in the mutation that creates the org (this app: the
 // better-auth organization trigger in auth.ts); failures retry with backoff,
 // and any read path that finds no row provisions lazily (ensureBilling in
-// api.ts).
+// api.ts). `provision` below is the only provisioning: the lazy kind inside
+// owner and member actions (customerAccess.ts) calls it too.
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalAction, type ActionCtx } from "../_generated/server";
