@@ -1,11 +1,14 @@
-// The app's metered feature. Step 7: the work runs inside withMeteredUsage,
-// so it runs only when the org has a unit left and is counted once.
+// The app's metered feature. Step 8: the work runs inside withMeteredUsage,
+// so it runs only when the org has a unit left and is counted once; its
+// mutation is a meteredMutation, so the summary and the usage it owes commit
+// in one transaction.
 import { ConvexError, v } from "convex/values";
 import { withMeteredUsage } from "./billing/meteredUsage";
+import { meteredMutation } from "./billing/meteredWork";
 import { internal } from "./_generated/api";
-import { action, internalMutation, query } from "./_generated/server";
+import { action, query } from "./_generated/server";
 
-export const save = internalMutation({
+export const save = meteredMutation({
   args: { orgId: v.string(), userId: v.string(), text: v.string() },
   returns: v.null(),
   handler: async (ctx, { orgId, userId, text }) => {
@@ -38,9 +41,9 @@ export const summarize = action({
     if (!user || !organizationId) throw new ConvexError({ code: "UNAUTHENTICATED", message: "Sign in and choose an organization" });
     const role = await ctx.runQuery(internal.directory.role, { orgId: organizationId, userId: user.userId });
     if (!role) throw new ConvexError({ code: "FORBIDDEN", message: "Not a member of this organization" });
-    return withMeteredUsage(ctx, { organizationId, featureId: "standard_messages", units: 1, idempotencyKey: `summary:${organizationId}:${requestId}` }, async () => {
+    return withMeteredUsage(ctx, { organizationId, featureId: "standard_messages", units: 1, idempotencyKey: `summary:${organizationId}:${requestId}`, recordsDone: true }, async (ticket) => {
       const summary = text.split(/\s+/).slice(0, 5).join(" ");
-      await ctx.runMutation(internal.summaries.save, { orgId: organizationId, userId: user.userId, text: summary });
+      await ctx.runMutation(internal.summaries.save, { orgId: organizationId, userId: user.userId, text: summary, meteringTicket: ticket });
       return summary;
     });
   },
