@@ -2,8 +2,9 @@
 // (a known am_sk_ key: AUTUMN_SANDBOX_KEYS or the `keys` option), count the call, apply any injected fault, enforce
 // Idempotency-Key (409 on repeat, released when the first try failed), answer
 // a concurrent billing write for the same customer with 423, run
-// the handler atomically, persist. Also serves the hosted pages and the
-// sandbox-only control routes under /sandbox (clock, faults, reset, config).
+// the handler atomically, persist. Hosted pages are served by pageRoutes.ts,
+// the sandbox-only control routes under /sandbox (clock, faults, reset,
+// config) by controlRoutes.ts; the per-request rules live in requestRules.ts.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,13 +13,15 @@ import { ApiError } from "./errors.js";
 import type { Ctx, WebhookEvent } from "./context.js";
 import { StateStore, type CustomerRecord } from "./state.js";
 import { ACCEPTED, NO_CONTENT, ROUTES } from "./routes.js";
-import { Faults, type FaultInput } from "./faults.js";
+import { Faults } from "./faults.js";
 import { WebhookSender } from "./webhooks.js";
 import { applyCatalog, type CatalogBody } from "./catalog.js";
-import { authenticate as authenticateCheckout, settleCheckouts, submitCard } from "./checkout.js";
-import { checkoutPage, invoicePage, notFoundPage, portalAction, portalPage } from "./pages.js";
+import { settleCheckouts } from "./checkout.js";
 import { settle } from "./subscriptions.js";
-import { multiCurrencyEnabled } from "./currency.js";
+import { readJson, send } from "./httpIo.js";
+import { API_VERSION, authenticate, billingLockKey, IDEMPOTENCY_TTL_MS, idempotencyKey, pruneIdempotency } from "./requestRules.js";
+import { handleControl } from "./controlRoutes.js";
+import { handlePage } from "./pageRoutes.js";
 
 export interface SandboxOptions {
   port?: number;
@@ -47,10 +50,6 @@ export function sandboxKeys(option?: string[], env: string | undefined = process
   const fromEnv = (env ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   return fromEnv.length > 0 ? fromEnv : [DEFAULT_SANDBOX_KEY];
 }
-
-const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-/** What Autumn accepts in x-api-version: SemVer or a partial of it, CalVer, or a legacy float (§1.3). */
-const API_VERSION = /^(\d+(\.\d+){0,2}|\d{4}-\d{2}-\d{2})$/;
 
 export class AutumnSandbox {
   readonly store: StateStore;
@@ -178,11 +177,11 @@ export class AutumnSandbox {
     if (req.method === "GET" && path === "/health") return send(res, 200, { ok: true });
     if (req.method === "GET" && path === "/favicon.ico") { res.writeHead(204, { "cache-control": "max-age=86400" }); res.end(); return; } // hosted pages: no 401 in the console
     if (path.startsWith("/checkout/") || path.startsWith("/portal/") || path.startsWith("/invoices/")) {
-      return this.page(req, res, path);
+      return handlePage(this, req, res, path);
     }
     const auth = authenticate(req, this.keys);
     if (auth) return send(res, 401, { message: auth.message, code: auth.code, env: "sandbox" });
-    if (path.startsWith("/sandbox/")) return this.control(req, res, path);
+    if (path.startsWith("/sandbox/")) return handleControl(this, req, res, path);
     if (req.method === "GET" && path === "/v1/organization/me") {
       return send(res, 200, { name: "Autumn sandbox", slug: "sandbox", env: "sandbox" });
     }
@@ -281,170 +280,9 @@ export class AutumnSandbox {
     if (status === 503) res.setHeader("Retry-After", String(retryAfter));
     send(res, status, { message: "Injected fault", code: status === 503 ? "service_unavailable" : "internal_error", env: "sandbox" });
   }
-
-  private async control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const body = req.method === "POST" ? await readJson(req).catch(() => ({})) : {};
-    try {
-      switch (`${req.method} ${path}`) {
-        case "GET /sandbox/clock":
-          return send(res, 200, { now: this.ctx.now(), offset_ms: this.store.state.clock_offset_ms });
-        case "POST /sandbox/clock/advance": {
-          const b = body as { ms?: number; to?: number; customer_id?: string };
-          const c = b.customer_id ? this.store.state.customers[b.customer_id] : undefined;
-          const current = this.ctx.now(c ?? null);
-          const ms = b.ms ?? (b.to !== undefined ? b.to - current : NaN);
-          const now = this.advanceClock(ms, b.customer_id);
-          return send(res, 200, { now, ...(b.customer_id ? { customer_id: b.customer_id } : {}) });
-        }
-        case "POST /sandbox/faults":
-          return send(res, 200, this.faults.add(body as unknown as FaultInput));
-        case "GET /sandbox/faults":
-          return send(res, 200, { list: this.faults.list() });
-        case "DELETE /sandbox/faults":
-          this.faults.clear();
-          return send(res, 200, { success: true });
-        case "POST /sandbox/reset":
-          this.reset();
-          return send(res, 200, { success: true });
-        case "GET /sandbox/stats":
-          return send(res, 200, { calls: this.stats });
-        case "POST /sandbox/stats/reset":
-          for (const k of Object.keys(this.stats)) delete this.stats[k];
-          return send(res, 200, { success: true });
-        case "POST /sandbox/checkouts/settle":
-          this.tick(Number.MAX_SAFE_INTEGER);
-          return send(res, 200, { success: true });
-        case "GET /sandbox/webhooks":
-          return send(res, 200, { list: this.webhooks.log });
-        case "POST /sandbox/config": {
-          const b = body as { settlement_delay_ms?: number; webhook_url?: string | null; webhook_secret?: string | null; multi_currency?: boolean | null };
-          if (b.settlement_delay_ms !== undefined) this.settlementDelayMs = b.settlement_delay_ms;
-          if (b.multi_currency !== undefined) this.multiCurrency = b.multi_currency;
-          if (b.webhook_url !== undefined) this.webhooks.config.url = b.webhook_url;
-          if (b.webhook_secret !== undefined) this.webhooks.config.secret = b.webhook_secret;
-          return send(res, 200, { settlement_delay_ms: this.settlementDelayMs, webhook_url: this.webhooks.config.url, webhooks_enabled: this.webhooks.enabled, multi_currency: multiCurrencyEnabled(this.ctx) });
-        }
-        default:
-          return send(res, 404, { message: `Route ${req.method} ${path} not found`, code: "not_found", env: "sandbox" });
-      }
-    } catch (err) {
-      if (err instanceof ApiError) return send(res, err.status, { message: err.message, code: err.code, env: "sandbox" });
-      throw err;
-    }
-  }
-
-  private async page(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const [, kind, id, action] = path.split("/");
-    const form = req.method === "POST" ? new URLSearchParams(await readText(req)) : new URLSearchParams();
-    const { state } = this.store;
-    const html = (p: { status: number; html: string }): void => {
-      res.writeHead(p.status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(p.html);
-    };
-    const redirect = (to: string): void => { res.writeHead(303, { location: to }).end(); };
-
-    if (kind === "invoices" && req.method === "GET") return html(invoicePage(this.ctx, id ?? ""));
-    if (kind === "checkout") {
-      const s = state.checkouts[id ?? ""];
-      if (!s) return html(notFoundPage("checkout session"));
-      if (req.method === "GET" && !action) return html(checkoutPage(this.ctx, s));
-      if (req.method === "POST" && (action === "pay" || action === "authenticate")) {
-        try {
-          const outcome = action === "pay"
-            ? submitCard(this.ctx, s.id, form.get("card") ?? "")
-            : authenticateCheckout(this.ctx, s.id, form.get("result") === "complete");
-          this.store.changed();
-          if (outcome === "processing") {
-            if (this.settlementDelayMs <= 0) this.tick();
-            return s.success_url ? redirect(s.success_url) : html(checkoutPage(this.ctx, s));
-          }
-          return html(checkoutPage(this.ctx, s, outcome === "requires_action" ? 200 : 402));
-        } catch {
-          return html(notFoundPage("checkout session"));
-        }
-      }
-    }
-    if (kind === "portal") {
-      const p = state.portals[id ?? ""];
-      const c = p ? state.customers[p.customer_id] : undefined;
-      if (!p || !c) return html(notFoundPage("billing portal session"));
-      settle(this.ctx, c);
-      if (req.method === "GET" && !action) return html(portalPage(this.ctx, c, p.id, p.return_url));
-      if (req.method === "POST" && (action === "cancel" || action === "uncancel")) {
-        let message: string;
-        try {
-          message = portalAction(this.ctx, c, action, form.get("plan_id") ?? "");
-        } catch (err) {
-          message = err instanceof Error ? err.message : String(err);
-        }
-        this.store.changed();
-        return html(portalPage(this.ctx, c, p.id, p.return_url, message));
-      }
-    }
-    html(notFoundPage("page"));
-  }
 }
 
 // ── helpers ────────────────────────────────────────────────────────────────
-
-/** secretKeyMiddleware: no bearer → no_secret_key; not am_sk_ → invalid_request; unknown → invalid_secret_key (all 401). */
-function authenticate(req: IncomingMessage, keys: Set<string>): { code: string; message: string } | null {
-  const header = req.headers.authorization;
-  if (!header || !header.startsWith("Bearer ") || header.slice(7).trim() === "") {
-    return { code: "no_secret_key", message: "Secret key not found in Authorization header" };
-  }
-  const key = header.slice(7).trim();
-  if (!key.startsWith("am_sk_")) return { code: "invalid_request", message: "Invalid authorization token prefix" };
-  if (!keys.has(key)) {
-    return { code: "invalid_secret_key", message: `Invalid secret key: ${key.slice(0, 15)}${key.slice(15).replace(/./g, "*")}` };
-  }
-  return null;
-}
-
-function idempotencyKey(req: IncomingMessage, route: string, body: Record<string, unknown>): string | null {
-  const header = req.headers["idempotency-key"];
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value) return value;
-  if (route === "balances.track" && typeof body.idempotency_key === "string") return `track:${body.idempotency_key}`;
-  return null;
-}
-
-/** Routes that take Autumn's per-customer billing lock (handleAttachV2 & co., 120 s TTL). */
-const BILLING_LOCK_ROUTES = new Set(["billing.attach", "billing.update", "billing.multi_attach", "licenses.attach", "licenses.release"]);
-
-function billingLockKey(route: string, body: Record<string, unknown> | null): string | null {
-  if (!BILLING_LOCK_ROUTES.has(route) || !body || typeof body.customer_id !== "string") return null;
-  return body.customer_id;
-}
-
-function pruneIdempotency(keys: Record<string, { at: number }>): void {
-  const cutoff = Date.now() - IDEMPOTENCY_TTL_MS;
-  for (const [k, v] of Object.entries(keys)) if (v.at < cutoff) delete keys[k];
-}
-
-function readText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = await readText(req);
-  if (text.trim() === "") return {};
-  const parsed: unknown = JSON.parse(text);
-  if (Array.isArray(parsed)) return { __array: parsed };
-  if (parsed === null || typeof parsed !== "object") throw new Error("not an object");
-  return parsed as Record<string, unknown>;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  // The client may have gone (it timed out during a latency fault): the work is done, the answer goes nowhere.
-  if (res.destroyed || res.writableEnded) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
-}
 
 function seedHash(seed: CatalogBody): string {
   return createHash("sha256").update(JSON.stringify(seed)).digest("hex");
