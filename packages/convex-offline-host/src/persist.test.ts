@@ -11,7 +11,9 @@ import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { CronRunner, type CronEntry } from "./crons.js";
 import type { Engine } from "./engine.js";
-import { newId, readLog, wipeHostData } from "./persist.js";
+import { newId } from "./ids.js";
+import { readLog } from "./redoLog.js";
+import { wipeHostData } from "./persist.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const PACKAGE_DIR = resolve(HERE, "..");

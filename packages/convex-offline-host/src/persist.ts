@@ -15,153 +15,26 @@
 // Replay stops at the first bad line, reports it, keeps a copy of the bad
 // file beside it and truncates the log to the last good record.
 //
-// The hook (least invasive we found in convex-test 0.0.60, dist/index.js):
-// convexTest() keeps its per-test state (one DatabaseFake per component,
-// the TransactionManager) in an object it passes to AsyncLocalStorage.run on
-// every call. We catch that object once, then wrap TransactionManager.commit
-// for top-level commits: the pending write set of each component is read
-// just before the commit, the committed values just after, and the record
-// is appended and synced before commit returns (so before the mutation's
-// result reaches anyone). DatabaseFake._generateId is replaced per database
-// with random, time-ordered ids of the same shape convex-test uses
-// (`<digits><table>`, which its id validation parses).
-import { AsyncLocalStorage } from "node:async_hooks";
-import { randomInt } from "node:crypto";
+// The engine hook is in engineHook.ts, the id generator in ids.ts, the record
+// and snapshot format in redoLog.ts. Here: on open, the lock, snapshot load,
+// log replay and compaction; then every top-level commit's pending write set
+// is read just before TransactionManager.commit, the committed values just
+// after, and the record is appended and synced before commit returns (so
+// before the mutation's result reaches anyone).
+
 import {
   closeSync, copyFileSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync,
   readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { crc32 } from "node:zlib";
-import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import type { Root } from "./engine.js";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import type { DbFake, Doc, EngineInternals } from "./engineHook.js";
+import { installIds } from "./ids.js";
+import { frame, LOG, readLog, SNAPSHOT, type LogRecord, type ReplayReport, type Snapshot, type WriteRecord } from "./redoLog.js";
 
-type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 type Log = (line: string) => void;
 
-/** The parts of convex-test's DatabaseFake we use. */
-export interface DbFake {
-  _documents: Record<string, Doc>;
-  _writes: Array<Record<string, Doc | null>>;
-  _lastCreationTime: number;
-  _generateId(table: string): string;
-  get(table: string | undefined, id: string): Doc | null;
-  patch(table: string, id: string, value: Record<string, Value>): void;
-}
-interface TxManager {
-  commit(isNested: boolean): bigint | null;
-  _lastCommitTs: bigint;
-}
-/** convex-test's per-instance state (its "ConvexGlobal"). */
-export interface EngineInternals {
-  components: Record<string, { db: DbFake }>;
-  transactionManager: TxManager;
-}
-
-function isInternals(x: unknown): x is EngineInternals {
-  if (typeof x !== "object" || x === null || !("components" in x) || !("transactionManager" in x)) return false;
-  const { components, transactionManager } = x as { components: unknown; transactionManager: unknown };
-  const root = (components as Record<string, { db?: unknown }> | null)?.[""]?.db as Partial<DbFake> | undefined;
-  return typeof (transactionManager as Partial<TxManager>)?.commit === "function"
-    && typeof root?._documents === "object" && Array.isArray(root._writes) && typeof root._generateId === "function";
-}
-
-/** Catch convex-test's state object from the AsyncLocalStorage.run it wraps every call in. */
-export async function engineInternals(t: Root): Promise<EngineInternals> {
-  const proto = AsyncLocalStorage.prototype as { run: (...args: unknown[]) => unknown };
-  const original = proto.run;
-  let found: EngineInternals | undefined;
-  proto.run = function (this: unknown, store: unknown, ...rest: unknown[]) {
-    if (!found && isInternals(store)) found = store;
-    return original.call(this, store, ...rest);
-  };
-  try {
-    await t.query(async () => null);
-  } finally {
-    proto.run = original;
-  }
-  if (!found) throw new Error("convex-offline-host: convex-test's internals are not what persist.ts expects (written against convex-test 0.0.60)");
-  return found;
-}
-
-// ── ids ──────────────────────────────────────────────────────────────────
-
-let lastIdMs = 0;
-let idSeq = 0;
-/**
- * `<13-digit ms><random digits><table>`, at least 32 characters like
- * convex-test's own (`…10012organization`). The time prefix never goes
- * backwards within a process and moves on across restarts and wipes; the
- * random part (≥ 6 digits, plus a per-ms sequence) separates ids made in one
- * millisecond and on clocks that jumped back.
- */
-export function newId(table: string, exists: (id: string) => boolean): string {
-  const digits = Math.max(20, 32 - table.length);
-  for (;;) {
-    let ms = Date.now();
-    if (ms <= lastIdMs) { ms = lastIdMs; idSeq += 1; } else { lastIdMs = ms; idSeq = 0; }
-    const randLen = digits - 13 - 3;
-    let rand = "";
-    while (rand.length < randLen) rand += randomInt(0, 1_000_000).toString().padStart(6, "0");
-    const id = `${ms}${(idSeq % 1000).toString().padStart(3, "0")}${rand.slice(0, randLen)}${table}`;
-    if (!exists(id)) return id;
-  }
-}
-
-export function installIds(db: DbFake): void {
-  db._generateId = (table: string) => newId(table, (id) => db.get(undefined, id) !== null || id in db._documents);
-}
-
-// ── the log ──────────────────────────────────────────────────────────────
-
-interface WriteRecord { seq: number; ts: string; w: Array<[component: string, id: string, doc: JSONValue | null]> }
-interface CronRecord { seq: number; cron: string; at: number }
-type LogRecord = WriteRecord | CronRecord;
-interface Snapshot {
-  version: 1;
-  seq: number;
-  lastCommitTs: string;
-  crons: Record<string, number>;
-  components: Record<string, JSONValue[]>;
-}
-
-const LOG = "convex.log";
-const SNAPSHOT = "snapshot.json";
 const LOCK = "host.lock";
-
-function frame(rec: LogRecord): string {
-  const json = JSON.stringify(rec);
-  return `${crc32(json).toString(16).padStart(8, "0")}\t${json}\n`;
-}
-
-export interface ReplayReport {
-  records: number;
-  /** Set when the log ended in a torn or corrupt record (dropped). */
-  droppedTail: { atByte: number; bytes: number; reason: string; savedAs: string } | null;
-}
-
-/** Parse the log; stop at the first torn or corrupt record. */
-export function readLog(buf: Buffer): { records: LogRecord[]; goodBytes: number; reason: string | null } {
-  const records: LogRecord[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const nl = buf.indexOf(0x0a, pos);
-    if (nl === -1) return { records, goodBytes: pos, reason: "truncated record (no end of line)" };
-    const line = buf.subarray(pos, nl).toString("utf8");
-    const tab = line.indexOf("\t");
-    const json = tab === 8 ? line.slice(9) : null;
-    if (json === null || parseInt(line.slice(0, 8), 16) !== crc32(json)) {
-      return { records, goodBytes: pos, reason: "checksum mismatch" };
-    }
-    try {
-      records.push(JSON.parse(json) as LogRecord);
-    } catch {
-      return { records, goodBytes: pos, reason: "unparseable record" };
-    }
-    pos = nl + 1;
-  }
-  return { records, goodBytes: pos, reason: null };
-}
 
 function fsyncDir(dir: string): void {
   try {
