@@ -30,7 +30,7 @@ import { installIds } from "./ids.js";
 import { Persistence, type PersistStats } from "./persist.js";
 import { ScheduledRecovery } from "./scheduled.js";
 import { statusPage } from "./status.js";
-import { SyncHub } from "./sync.js";
+import { SyncHub } from "./syncHub.js";
 
 export interface OfflineHostOptions {
   /** The app's functions directory (the one holding _generated/, schema.ts, http.ts…). */
