@@ -52,7 +52,6 @@ import {
 } from "./reservations/autumnCalls";
 import { crashPoint } from "./reservations/crash";
 import { LOCK_TTL_MS } from "./reservations/machine";
-import { LEASE_BLOCK } from "./reservations/lease";
 import { openLease } from "./reservations/leasing";
 
 export { lockIdFor } from "./reservations/autumnCalls";
@@ -156,7 +155,7 @@ export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work
     await advance(ctx, { lockId: r.lockId, event: { type: "begin_reserve" } });
     // No lease had room: open one for the next calls, alongside this call's own reserve (no added latency).
     const opening = claim.openLease
-      ? openLease(ctx, { lockId: claim.openLease, organizationId, featureId, units: LEASE_BLOCK, expiresAt })
+      ? openLease(ctx, { ...claim.openLease, organizationId, featureId, expiresAt })
       : Promise.resolve();
     try {
       const outcome = await reserve(ctx, r).finally(() => opening);
@@ -174,16 +173,22 @@ export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work
     }
   }
   crashPoint("after_reserve", r.lockId);
+  // This call's lease is running low: open the shard's next one while the work runs (never throws).
+  const refilling = claim.kind === "leased" && claim.openLease
+    ? openLease(ctx, { ...claim.openLease, organizationId, featureId, expiresAt })
+    : null;
 
   let value: T;
   try {
     value = await work({ lockId: r.lockId });
   } catch (err) {
     if (err instanceof Error && err.name === "CrashError") throw err;
+    await refilling;
     if (!(args.recordsDone && await recordedDone(ctx, r.lockId))) await releaseAfterFailure(ctx, r, claim.kind === "leased", reserved);
     throw err;
   }
   if (!args.recordsDone) await advance(ctx, { lockId: r.lockId, event: { type: "work_ok" } });
+  await refilling;
   crashPoint("after_work", r.lockId);
   return { kind: "done", value };
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { internal } from "../../_generated/api";
 import { withMeteredUsage } from "../meteredUsage";
 import { startBillingTest, type BillingTest, type TestUser } from "../testing.helpers";
-import { LEASE_BLOCK } from "./lease";
+import { LEASE_BLOCK, LEASE_MAX_BLOCK, leaseBlockFor } from "./lease";
 
 const FEATURE = "standard_messages";
 let b: BillingTest;
@@ -69,6 +69,27 @@ async function run(orgId: string, n: number, concurrency: number, prefix: string
 }
 
 describe("leases", () => {
+  it("a lease's block grows with the headroom: a sixteenth of what remains, from LEASE_BLOCK to LEASE_MAX_BLOCK", () => {
+    expect(leaseBlockFor({ unlimited: false, remaining: 400 })).toBe(LEASE_BLOCK);
+    expect(leaseBlockFor({ unlimited: false, remaining: 2_000 })).toBe(125);
+    expect(leaseBlockFor({ unlimited: false, remaining: 1_000_000 })).toBe(LEASE_MAX_BLOCK);
+    expect(leaseBlockFor({ unlimited: true, remaining: 0 })).toBe(LEASE_MAX_BLOCK);
+  });
+
+  it("a lease running low opens the shard's next lease while its call works: after the first call, none reserves alone", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg("Refill Co", 2_000);
+    const result = await run(orgId, 300, 1, "refill");
+    expect(result).toEqual({ ok: 300, codes: [] });
+    const all = await rows(orgId);
+    const ops = all.filter((r) => !r.leaseSlot);
+    expect(ops.filter((r) => !r.leaseLockId)).toHaveLength(1); // only the very first call found no lease
+    expect(all.filter((r) => r.leaseSlot).length).toBeGreaterThanOrEqual(3); // 300 calls spanned several blocks
+    await closeAllLeases(orgId);
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 2_000 - 300, usage: 300 });
+    expect(heldLocks(orgId)).toBe(0);
+    expect(await ledger(orgId)).toBe(300);
+  });
+
   it("with headroom, most calls need no Autumn call before the work; usage is exact after the leases settle", { timeout: 60_000 }, async () => {
     const orgId = await newOrg("Lease Co", 100_000);
     await b.autumn.control("/sandbox/stats/reset", {});
@@ -88,7 +109,7 @@ describe("leases", () => {
     const all = await rows(orgId);
     expect(all.filter((r) => !r.leaseSlot).every((r) => r.state === "settled")).toBe(true);
     expect(all.filter((r) => r.leaseSlot).every((r) => r.state === "settled" || r.state === "released")).toBe(true);
-    for (const lease of all.filter((r) => r.leaseSlot)) expect(lease.units).toBe(LEASE_BLOCK);
+    for (const lease of all.filter((r) => r.leaseSlot)) expect(lease.units).toBe(LEASE_MAX_BLOCK); // 100,000 left: the largest block
   });
 
   it("200 concurrent calls on a balance of exactly 50 run exactly 50 works (no lease without headroom)", { timeout: 60_000 }, async () => {

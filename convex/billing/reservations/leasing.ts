@@ -1,5 +1,5 @@
 // Leases, the Autumn side (lease.ts is the local side): open one with a
-// locked check for LEASE_BLOCK units (alongside the reserve of the call that
+// locked check for its block of units (alongside the reserve of the call that
 // found no lease, so it adds no latency), close it when its take window ends
 // (the units its operations recorded done become its debt; the operations are
 // settled with it), and settle it: finalize confirm with override_value = the

@@ -89,11 +89,12 @@ export const writeBalances = internalMutation({
 
 // ── claim ────────────────────────────────────────────────────────────────────
 
+/** A lease row this call should open in Autumn (alongside its own reserve, or while its work runs). */
+const leaseToOpen = v.union(v.object({ lockId: v.string(), units: v.number() }), v.null());
 const claimResult = v.union(
-  /** `openLease`: a lease row this call should open in Autumn (alongside its own reserve). */
-  v.object({ kind: v.literal("claimed"), lockId: v.string(), creditCosts: v.array(creditCost), openLease: v.union(v.string(), v.null()) }),
+  v.object({ kind: v.literal("claimed"), lockId: v.string(), creditCosts: v.array(creditCost), openLease: leaseToOpen }),
   /** Units taken from a lease: the row is already reserved, no Autumn call before the work. */
-  v.object({ kind: v.literal("leased"), lockId: v.string(), leaseLockId: v.string(), expiresAt: v.number(), creditCosts: v.array(creditCost) }),
+  v.object({ kind: v.literal("leased"), lockId: v.string(), leaseLockId: v.string(), expiresAt: v.number(), creditCosts: v.array(creditCost), openLease: leaseToOpen }),
   v.object({ kind: v.literal("duplicate"), lockId: v.string() }),
   v.object({ kind: v.literal("in_flight"), lockId: v.string() }),
 );
@@ -133,15 +134,16 @@ export const claim = internalMutation({
     if (tries.length >= MAX_ATTEMPTS_PER_KEY) throw billingError("CONFLICT", "Too many attempts with one idempotency key", { featureId });
     const lockId = tries.length === 0 ? baseLockId : `${baseLockId}#${tries.length + 1}`;
     const base = { organizationId, featureId, lockId, units, createdAt: now, updatedAt: now, settledAt: null, outcome: null };
-    let openLease: string | null = null;
-    if (lease && await leaseEligible(ctx, organizationId, featureId, units)) {
-      const taken = await takeFromLease(ctx, { organizationId, featureId, units, now, expiresAt });
+    let openLease: { lockId: string; units: number } | null = null;
+    const block = lease ? await leaseEligible(ctx, organizationId, featureId, units) : null;
+    if (block !== null) {
+      const taken = await takeFromLease(ctx, { organizationId, featureId, units, now, expiresAt, block });
       if (taken.kind === "taken") {
         // claimed → reserved in one transaction (lease_taken): nothing is asked of Autumn in between.
         await ctx.db.insert("billingReservations", { ...base, state: "reserved", expiresAt: taken.expiresAt, leaseLockId: taken.leaseLockId });
-        return { kind: "leased" as const, lockId, leaseLockId: taken.leaseLockId, expiresAt: taken.expiresAt, creditCosts: [] };
+        return { kind: "leased" as const, lockId, leaseLockId: taken.leaseLockId, expiresAt: taken.expiresAt, creditCosts: [], openLease: taken.refill };
       }
-      if (taken.kind === "open") openLease = taken.leaseLockId;
+      if (taken.kind === "open") openLease = taken.lease;
     }
     await ctx.db.insert("billingReservations", { ...base, state: "claimed", expiresAt });
     // Credit costs only matter for a refusal's "remaining" (plain reserves): leased calls skip the catalog read.
