@@ -71,16 +71,6 @@ async function saveCard(customerId: string, sb: TestSandbox = t): Promise<void> 
   expect(res.status).toBe(303);
 }
 
-/** Poll until `fn` holds (for the asynchronous checkout settlement). */
-async function eventually(fn: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("condition not met in time");
-}
-
 /** A customer with a card on file who is on pro (paid, no trial). */
 async function onPaidPro(prefix: string): Promise<string> {
   const id = await newCustomer(prefix);
@@ -122,12 +112,16 @@ describe("paid attach without a card goes through hosted checkout", () => {
   });
 
   it("with a settlement delay, the plan is inactive right after paying and active once the payment settles", async () => {
-    const slow = await startTestSandbox({ settlementDelayMs: 300 });
+    // A minute's delay, so the sandbox's own ticker never settles it during the test: the test drives settlement
+    // with tick(realNow), the moment the ticker would run at.
+    const delayMs = 60_000;
+    const slow = await startTestSandbox({ settlementDelayMs: delayMs });
     try {
       const id = await newCustomer("delayed", {}, slow);
       const r = await slow.autumn.billing.attach({ customerId: id, planId: "pro", customize: { freeTrial: null }, successUrl: SUCCESS_URL });
       const payStart = Date.now();
       const paid = await payCheckout(r.paymentUrl as string, SUCCESS_CARD);
+      const payEnd = Date.now();
       expect(paid.status).toBe(303);
 
       const right = await load(id, slow);
@@ -136,8 +130,11 @@ describe("paid attach without a card goes through hosted checkout", () => {
       // The hosted page now says the payment is being processed.
       expect((await page(r.paymentUrl as string)).html).toContain("Payment received");
 
-      await eventually(async () => activePlans(await load(id, slow)).includes("pro"));
-      expect(Date.now() - payStart).toBeGreaterThanOrEqual(300);
+      // Just before the delay has passed since paying, it has not settled.
+      slow.sandbox.tick(payStart + delayMs - 1);
+      expect(activePlans(await load(id, slow))).toEqual(["free"]);
+      // Once it has, it has.
+      slow.sandbox.tick(payEnd + delayMs);
       const later = await load(id, slow);
       expect(activePlans(later)).toEqual(["pro"]);
       expect(later.invoices?.map((i) => i.total)).toEqual([29]);

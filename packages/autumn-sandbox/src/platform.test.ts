@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Autumn, AutumnDefaultError, ConnectionError, RequestTimeoutError } from "autumn-js";
 import { Webhook } from "svix";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CatalogBody, CatalogPreview } from "./catalog.js";
 import { loadCatalog } from "./seed.js";
 import { REPO_ROOT, TEST_KEY, autumnError, startTestSandbox, type TestSandbox } from "./testing.js";
@@ -48,14 +48,6 @@ async function thrown(p: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error("expected the call to fail");
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error("timed out waiting for condition");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function rawPost(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -511,14 +503,15 @@ describe("webhooks", () => {
 
   beforeAll(async () => {
     await receiver.start();
-    w = await startTestSandbox({ webhookUrl: receiver.url, webhookSecret: secret, webhookRetryDelaysMs: [30, 30, 30] });
+    // Retries back off for a minute: only flushWebhooks() makes them happen within a test.
+    w = await startTestSandbox({ webhookUrl: receiver.url, webhookSecret: secret, webhookRetryDelaysMs: [60_000, 60_000, 60_000] });
   });
   afterAll(async () => {
     await w.close();
     await receiver.close();
   });
 
-  /** No delivery is waiting for a retry, so the receiver's next answers belong to the next test. */
+  /** No delivery is pending (in flight or waiting for a retry). */
   const settled = (): boolean => w.sandbox.webhooks.log.every((d) => d.status !== "pending");
 
   const byCustomer = (customerId: string): Array<Received & { parsed: WebhookBody }> => receiver.accepted()
@@ -534,8 +527,10 @@ describe("webhooks", () => {
 
     const isBillingPro = (r: { parsed: WebhookBody }): boolean => r.parsed.type === "billing.updated"
       && (r.parsed.data.plan_changes as PlanChangeBody[]).some((c) => c.subscription?.plan_id === "pro");
-    await waitFor(() => byCustomer(id).some(isBillingPro) && byCustomer(id).some((r) => r.parsed.type === "customer.products.updated"));
+    await w.sandbox.flushWebhooks();
     expect(receiver.received.length).toBeGreaterThan(before);
+    expect(byCustomer(id).some(isBillingPro)).toBe(true);
+    expect(byCustomer(id).some((r) => r.parsed.type === "customer.products.updated")).toBe(true);
 
     const billing = byCustomer(id).find(isBillingPro);
     expect(billing).toBeDefined();
@@ -567,8 +562,9 @@ describe("webhooks", () => {
     const id = "org_hooks_2";
     await w.autumn.customers.getOrCreate({ customerId: id });
     await w.autumn.billing.attach({ customerId: id, planId: "pro", noBillingChanges: true });
-    await waitFor(() => byCustomer(id).some((r) => r.parsed.type === "billing.updated"));
+    await w.sandbox.flushWebhooks();
     const real = byCustomer(id).find((r) => r.parsed.type === "billing.updated") as Received;
+    expect(real).toBeDefined();
     const wh = new Webhook(secret);
     expect(() => wh.verify(real.body, real.headers)).not.toThrow();
 
@@ -586,12 +582,14 @@ describe("webhooks", () => {
   it("a receiver answering 500 gets the same message again until it accepts", async () => {
     const id = "org_hooks_3";
     await w.autumn.customers.getOrCreate({ customerId: id });
-    await waitFor(settled);
+    await w.sandbox.flushWebhooks(); // the receiver's next answers belong to this test
     receiver.failFirst = 2;
     const start = receiver.received.length;
     await w.autumn.billing.attach({ customerId: id, planId: "team", noBillingChanges: true });
-    await waitFor(() => byCustomer(id).some((r) => r.parsed.type === "billing.updated")
-      && byCustomer(id).some((r) => r.parsed.type === "customer.products.updated") && settled());
+    await w.sandbox.flushWebhooks();
+    expect(settled()).toBe(true);
+    expect(byCustomer(id).some((r) => r.parsed.type === "billing.updated")).toBe(true);
+    expect(byCustomer(id).some((r) => r.parsed.type === "customer.products.updated")).toBe(true);
     const attempts = receiver.received.slice(start);
     const failed = attempts.filter((r) => r.status === 500);
     expect(failed).toHaveLength(2);
@@ -618,29 +616,38 @@ describe("webhooks", () => {
     expect(on).toMatchObject({ webhook_url: receiver.url, webhooks_enabled: true });
     try {
       await t.autumn.billing.attach({ customerId: id, planId: "pro", noBillingChanges: true });
-      await waitFor(() => byCustomer(id).some((r) => r.parsed.type === "billing.updated"));
+      await t.sandbox.flushWebhooks();
       const r = byCustomer(id).find((x) => x.parsed.type === "billing.updated") as Received;
+      expect(r).toBeDefined();
       expect(() => new Webhook(secret).verify(r.body, r.headers)).not.toThrow();
     } finally {
       const off = await t.control("/sandbox/config", { webhook_url: null, webhook_secret: null });
       expect(off).toMatchObject({ webhooks_enabled: false });
     }
     const id2 = await freshCustomer("cfg");
+    // Everything sent while webhooks were on has arrived; from here on nothing may.
+    await t.sandbox.flushWebhooks();
+    await w.sandbox.flushWebhooks();
     const count = receiver.received.length;
+    const queued = t.sandbox.webhooks.log.length;
     await t.autumn.billing.attach({ customerId: id2, planId: "pro", noBillingChanges: true });
-    await new Promise((r) => setTimeout(r, 50));
+    await t.sandbox.flushWebhooks();
+    expect(t.sandbox.webhooks.log.length).toBe(queued);
     expect(receiver.received.length).toBe(count);
+    expect(byCustomer(id2)).toEqual([]);
   });
 
   it("a receiver that never accepts is given up on after the configured retries", async () => {
     const id = "org_hooks_4";
     await w.autumn.customers.getOrCreate({ customerId: id });
-    await waitFor(settled);
+    await w.sandbox.flushWebhooks(); // the receiver's next answers belong to this test
     receiver.failFirst = 1_000;
     try {
       await w.autumn.billing.attach({ customerId: id, planId: "pro", noBillingChanges: true });
       const log = () => w.sandbox.webhooks.log.filter((d) => d.body.includes(`"${id}"`));
-      await waitFor(() => log().length > 0 && log().every((d) => d.status === "failed"));
+      await w.sandbox.flushWebhooks();
+      expect(log().length).toBeGreaterThan(0);
+      for (const d of log()) expect(d.status).toBe("failed");
       for (const d of log()) expect(d.attempts).toBe(4); // first try + 3 retries
     } finally {
       receiver.failFirst = 0;
@@ -735,11 +742,17 @@ describe("persistence", () => {
 
   it("writes are debounced but reach the file without an explicit close", async () => {
     const dataFile = join(dir, "debounced.json");
+    // The debounce timer is driven, not waited for: only setTimeout is faked, HTTP keeps running in real time.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const s = await startTestSandbox({ dataFile });
     try {
       await s.autumn.customers.getOrCreate({ customerId: "org_debounced" });
-      await waitFor(() => existsSync(dataFile) && readFileSync(dataFile, "utf8").includes("org_debounced"), 2_000);
+      const onDisk = (): boolean => existsSync(dataFile) && readFileSync(dataFile, "utf8").includes("org_debounced");
+      expect(onDisk()).toBe(false);
+      vi.advanceTimersByTime(50);
+      expect(onDisk()).toBe(true);
     } finally {
+      vi.useRealTimers();
       await s.close();
     }
   });

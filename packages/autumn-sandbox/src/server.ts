@@ -162,6 +162,11 @@ export class AutumnSandbox {
     return this.ctx.now();
   }
 
+  /** Attempt every queued webhook delivery now; resolves once none is in flight or waiting to retry (see WebhookSender.flush). */
+  flushWebhooks(): Promise<void> {
+    return this.webhooks.flush();
+  }
+
   reset(): void {
     this.store.reset();
     this.faults.clear();

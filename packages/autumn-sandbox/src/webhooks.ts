@@ -1,7 +1,8 @@
 // Outbound webhooks, signed the way Autumn's Svix endpoints sign them
 // (svix-id / svix-timestamp / svix-signature over "id.timestamp.body"), using
 // the svix library itself rather than hand-rolled HMAC. Deliveries retry with
-// backoff; the log is kept for tests and the /sandbox/webhooks route.
+// backoff; the log is kept for tests and the /sandbox/webhooks route, and
+// flush() lets a test drive the queue instead of waiting for it in real time.
 
 import { randomUUID } from "node:crypto";
 import { Webhook } from "svix";
@@ -27,7 +28,8 @@ export const RETRY_DELAYS_MS = [500, 2_000, 10_000, 30_000];
 
 export class WebhookSender {
   readonly log: Delivery[] = [];
-  private timers = new Set<NodeJS.Timeout>();
+  /** Retries waiting for their backoff, and the delivery each one will attempt. */
+  private timers = new Map<NodeJS.Timeout, Delivery>();
   private inflight = new Set<Promise<void>>();
 
   constructor(public config: WebhookConfig, private readonly retryDelays = RETRY_DELAYS_MS) {}
@@ -91,7 +93,7 @@ export class WebhookSender {
     }
     const t = setTimeout(() => { this.timers.delete(t); this.attempt(d); }, delay);
     t.unref();
-    this.timers.add(t);
+    this.timers.set(t, d);
   }
 
   /** Wait until nothing is in flight (retries still pending are not awaited). */
@@ -99,8 +101,32 @@ export class WebhookSender {
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
   }
 
+  /**
+   * Attempt every queued delivery to the end, now: awaits the requests in
+   * flight and runs each retry that is waiting for its backoff at once (its
+   * delay skipped), until no attempt is in flight or waiting. Resolves with
+   * every delivery delivered, given up on (failed) or, if webhooks were
+   * turned off meanwhile, left pending. The deliveries themselves are real
+   * HTTP requests; only the waiting between them is driven.
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.inflight.size > 0) {
+        await Promise.all([...this.inflight]);
+        continue;
+      }
+      if (this.timers.size === 0) return;
+      const waiting = [...this.timers];
+      this.timers.clear();
+      for (const [t, d] of waiting) {
+        clearTimeout(t);
+        this.attempt(d);
+      }
+    }
+  }
+
   close(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.keys()) clearTimeout(t);
     this.timers.clear();
   }
 }
