@@ -1,17 +1,14 @@
 // Turns the benchmarks' JSON results into the one markdown table that goes in
 // the README (bench/results.md). Every number comes from this run's results;
 // computed or extrapolated cells say so.
+import { calls, int, kib, ms, secs, times, type Calls } from "./format";
+import type { HarnessCheck } from "./harness-check";
+import { reconcileFootnotes, reconcileRows, type Reconcile } from "./table-reconcile";
 import type { UiWeight } from "./ui-weight";
 
-type Calls = Record<string, number>;
-interface RoundTrips { rows: Array<{ op: string; ours: { before?: number; total: number; calls: Calls }; baseline: { name: string; before?: number; total: number; calls: Calls } | null }> }
-interface ReconcileRun {
-  n: number; pages: number; autumnTotal: number; functionRuns: number; runsByFunction: Record<string, number>;
-  maxRead: { docs: number; fn: string }; maxWritten: { docs: number; fn: string };
-  wallMs: number; customersPhaseMs: number; organizationsPhaseMs: number; orgPages: number;
-  naive?: { autumnCallsPerCustomer: number; functionRunsPerCustomer: number; maxRead: number; maxWritten: number; workMsPerCustomer: number };
-}
-interface Reconcile { measured: ReconcileRun[]; pageSize: number; pacingMs: number; defaultPacingMs: number; orgPageSize: number; naiveSpacingMs: number; limits: { documentsRead: number; documentsWritten: number } }
+interface Count { before?: number; total: number; calls: Calls }
+interface Baseline extends Count { name: string }
+interface RoundTrips { rows: Array<{ op: string; ours: Count; baseline: Baseline | null; others?: Baseline[] }> }
 interface Race { allowed: number; denied: number; after: { granted: number; remaining: number; usage: number }; calls: Calls }
 interface Contention {
   racers: number; balance: number; ours: Race; naive: Race;
@@ -29,23 +26,11 @@ export interface Results {
   convergence?: Convergence;
   latency?: Latency;
   ui?: UiWeight;
+  /** bench/harness-check.ts: the reconcile's counts with and without bench/harness-index.ts. */
+  harness?: HarnessCheck;
 }
 
-// ── formatting ─────────────────────────────────────────────────────────────
-
-const int = (n: number): string => Math.round(n).toLocaleString("en-US");
-const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
-const secs = (ms: number): string => {
-  const s = ms / 1000;
-  if (s < 10) return `${s.toFixed(1)} s`;
-  if (s < 120) return `${Math.round(s)} s`;
-  if (s < 7_200) return `${(s / 60).toFixed(1)} min`;
-  return `${(s / 3_600).toFixed(1)} h`;
-};
-const ms = (x: number): string => (x < 1 ? `${(x * 1000).toFixed(0)} µs` : `${x.toFixed(2)} ms`);
-const times = (r: number): string => `${r >= 10 ? Math.round(r).toLocaleString("en-US") : r.toFixed(1)}×`;
-const sizeLabel = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
-const calls = (c: Calls): string => Object.entries(c).map(([k, v]) => (v === 1 ? `\`${k}\`` : `${v}× \`${k}\``)).join(" + ") || "none";
+// ── formatting: bench/format.ts ───────────────────────────────────────────
 
 function beforeTotal(x: { before?: number; total: number }): string {
   return x.before === undefined ? String(x.total) : `${x.before} / ${x.total}`;
@@ -71,59 +56,29 @@ export function renderTable(r: Results): string {
     if (read?.baseline) add("a", "Read billing (`getOrgBilling`)", "Autumn calls", `**${read.ours.total}**`, `${read.baseline.total} (${calls(read.baseline.calls)} per read)`, zero(read.ours.total));
     if (gate?.baseline && gateReq) add("a", "Boolean gate (`checkFeature custom_branding` / `access.requireFeature`)", "Autumn calls", `**${gate.ours.total} / ${gateReq.ours.total}**`, `${gate.baseline.total} (${calls(gate.baseline.calls)} per gate)`, zero(gate.ours.total + gateReq.ours.total));
     if (meteredCheck?.baseline) add("a", "`checkFeature` on a metered feature (`standard_messages`)", "Autumn calls", `**${meteredCheck.ours.total}**`, `${meteredCheck.baseline.total} (${calls(meteredCheck.baseline.calls)})`, zero(meteredCheck.ours.total));
+    const others = (x: { others?: Baseline[] }): string => (x.others ?? []).map((o) => `; ${o.name}: ${beforeTotal(o)} (${calls(o.calls)})`).join("");
+    /** Ours against the strongest baseline: calls before the work, then in total, naming the extra routes. */
+    const versus = (ours: Count, base: Count): string => {
+      const cmp = (a: number, b: number): string => (a === b ? "same" : a < b ? `${b - a} fewer` : `+${a - b}`);
+      const extra = Object.keys(ours.calls).filter((k) => !(k in base.calls)).map((k) => `\`${k}\``).join(", ");
+      const before = ours.before !== undefined && base.before !== undefined ? `before the work: ${cmp(ours.before, base.before)}` : "";
+      return [before, `total: ${cmp(ours.total, base.total)}${ours.total > base.total && extra ? ` (${extra} after the work: usage is confirmed, or released if the work fails; \`send_event\` has charged before the work either way)` : ""}`].filter(Boolean).join("; ");
+    };
     if (send?.baseline) {
       add("a", "Metered action: `chat.sendMessage` (`withMeteredUsage`)", "Autumn calls before the work / total", `**${beforeTotal(send.ours)}** (${calls(send.ours.calls)})`,
-        `naive check → work → track: ${beforeTotal(send.baseline)} (${calls(send.baseline.calls)})`, `target 1 ${send.ours.before === 1 ? "✓" : "✗"}; same count as naive, but atomic (row c)`);
+        `${send.baseline.name}: ${beforeTotal(send.baseline)} (${calls(send.baseline.calls)})${others(send)}`,
+        `target 1 before the work ${send.ours.before !== undefined && send.ours.before <= 1 ? "✓" : "✗"}; vs \`send_event\`: ${versus(send.ours, send.baseline)}`);
     }
     if (credits?.baseline) {
-      add("a", "Metered action paid in credits: `sendMessage` `sage-pro` on a credit pack", "Autumn calls before the work / total", `**${beforeTotal(credits.ours)}** (${calls(credits.ours.calls)})`,
-        `credits pattern, check ×2 → work → track ×2: ${beforeTotal(credits.baseline)}`, `${times((credits.baseline.total) / credits.ours.total)} fewer`);
+      add("a", "Metered action paid in credits: `sendMessage` `sage-pro` on a credit pack (5 `ai_credits` a message, checked on Autumn's balance)", "Autumn calls before the work / total", `**${beforeTotal(credits.ours)}** (${calls(credits.ours.calls)})`,
+        `${credits.baseline.name}: ${beforeTotal(credits.baseline)} (${calls(credits.baseline.calls)})${others(credits)}`,
+        `vs Autumn's one-call credit check: ${versus(credits.ours, credits.baseline)}`);
     }
     if (checkout?.baseline) add("a", "Checkout, card on file (free → team)", "Autumn calls", `${checkout.ours.total} (${calls(checkout.ours.calls)})`, `${checkout.baseline.total} (${calls(checkout.baseline.calls)})`, checkout.ours.total > checkout.baseline.total ? "+1: `ensureCustomer` before `attach`" : "=");
     if (cancel?.baseline) add("a", "Cancel (end of cycle)", "Autumn calls", `${cancel.ours.total} (${calls(cancel.ours.calls)})`, `${cancel.baseline.total} (${calls(cancel.baseline.calls)})`, cancel.ours.total === cancel.baseline.total ? "=" : `${cancel.ours.total - cancel.baseline.total > 0 ? "+" : ""}${cancel.ours.total - cancel.baseline.total}`);
   }
 
-  if (r.reconcile) {
-    const rc = r.reconcile;
-    const measured = [...rc.measured].sort((a, b) => a.n - b.n);
-    const largest = measured[measured.length - 1] as ReconcileRun;
-    const naive = measured.find((m) => m.naive)?.naive;
-    const sizes = [...new Set([...measured.map((m) => m.n), 1_000, 10_000, 100_000])].sort((a, b) => a - b);
-    // Unmeasured sizes: counts from the module's page and batch sizes (exactly
-    // what the measured runs show), wall time scaled per page from the largest run.
-    const writeBatch = (largest.runsByFunction["billing/reconcile:applyBatch"] ?? 0) / Math.max(1, largest.pages);
-    const est = (n: number) => {
-      const m = measured.find((x) => x.n === n);
-      if (m) return { m, pages: m.pages, calls: m.autumnTotal, runs: m.functionRuns, wall: m.wallMs, x: false };
-      const pages = Math.ceil(n / rc.pageSize);
-      const orgPages = Math.floor(n / rc.orgPageSize) + 1;
-      const runs = 1 + pages * (3 + writeBatch) + orgPages;
-      const wall = (largest.customersPhaseMs / largest.pages) * pages + (largest.organizationsPhaseMs / largest.orgPages) * orgPages;
-      return { m: null, pages, calls: pages, runs, wall, x: true };
-    };
-    const cols = sizes.map(est);
-    const star = (c: { x: boolean }, s: string) => (c.x ? `${s}*` : s);
-    const label = sizes.map((n, i) => star(cols[i] as { x: boolean }, sizeLabel(n))).join(" / ");
-    const what = `Daily reconcile (\`reconcile.start\`), N = ${label} orgs`;
-    const naiveCalls = naive?.autumnCallsPerCustomer ?? 1;
-    const naiveRuns = naive?.functionRunsPerCustomer ?? 2;
-    add("b", what, "Autumn calls", `**${cols.map((c) => star(c, int(c.calls))).join(" / ")}** (\`customers.list\`, ${int(rc.pageSize)} per page)`,
-      `${sizes.map((n) => int(n * naiveCalls)).join(" / ")} (one \`customers.get\` per org)`, `${times((sizes[0] as number) * naiveCalls / (cols[0]?.calls ?? 1))} fewer`);
-    add("b", "″", "Convex function runs", `${cols.map((c) => star(c, int(c.runs))).join(" / ")}`, `${sizes.map((n) => int(n * naiveRuns)).join(" / ")} (an action + a mutation per org)`,
-      `${times(((sizes[sizes.length - 1] as number) * naiveRuns) / (cols[cols.length - 1]?.runs ?? 1))} fewer at ${sizeLabel(sizes[sizes.length - 1] as number)}`);
-    const maxRead = Math.max(...measured.map((m) => m.maxRead.docs));
-    const maxWritten = Math.max(...measured.map((m) => m.maxWritten.docs));
-    add("b", "″", `Most documents read / written by one function (Convex limits ${int(rc.limits.documentsRead)} / ${int(rc.limits.documentsWritten)})`,
-      `${maxRead} / ${maxWritten} at every measured N (\`organizationsPage\` / \`applyBatch\`)`, naive ? `${naive.maxRead} / ${naive.maxWritten}` : "—",
-      `${((maxRead / rc.limits.documentsRead) * 100).toFixed(1)}% / ${((maxWritten / rc.limits.documentsWritten) * 100).toFixed(1)}% of the limits; bounded by batch sizes, not N`);
-    add("b", "″", `Wall time, steps ${rc.pacingMs} ms apart (convex-test + sandbox, this machine)`, cols.map((c) => star(c, secs(c.wall))).join(" / "), "—", "");
-    const listFloor = (c: { pages: number }) => (c.pages / 5) * 1000;
-    const orgPhase = (n: number) => (Math.floor(n / rc.orgPageSize) + 1) * rc.pacingMs;
-    add("b", "″", "Time at Autumn's rate limit (`customers.list` 5/s per org) vs one `customers.get` every 100 ms",
-      `${cols.map((c) => secs(listFloor(c))).join(" / ")} of list calls (+ ${sizes.map((n) => secs(orgPhase(n))).join(" / ")} for the organizations phase, no Autumn calls)`,
-      `${sizes.map((n) => secs(n * rc.naiveSpacingMs)).join(" / ")}`,
-      `${times(((sizes[sizes.length - 1] as number) * rc.naiveSpacingMs) / (listFloor(cols[cols.length - 1] as { pages: number }) + orgPhase(sizes[sizes.length - 1] as number)))} faster (computed)`);
-  }
+  if (r.reconcile) reconcileRows(r.reconcile, add);
 
   if (r.contention) {
     const c = r.contention;
@@ -180,4 +135,18 @@ export function renderTable(r: Results): string {
   const header = ["", "Benchmark", "Measure", "This module", "Baseline", "Ratio / target"];
   const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** The lines printed under the table: marks, sources of computed cells, the harness-index check. */
+export function renderFootnotes(r: Results): string[] {
+  const out: string[] = [];
+  if (r.reconcile) out.push(...reconcileFootnotes(r.reconcile));
+  if (r.harness) {
+    const h = r.harness;
+    const t = h.totals;
+    out.push(h.identical
+      ? `harness-index: counts identical with and without it (reconcile, N = ${int(h.n)}; ${h.compared} counts compared: ${int(t.autumnCalls)} Autumn call${t.autumnCalls === 1 ? "" : "s"}, ${int(t.functionRuns)} function runs, ${int(t.documentsRead)} documents read / ${int(t.documentsWritten)} written, per function and route, and the baseline's per-org counts); wall time ${secs(h.wallMs.indexed)} with vs ${secs(h.wallMs.plain)} without.`
+      : `harness-index: COUNTS DIFFER with and without it (reconcile, N = ${int(h.n)}): ${h.differences.join("; ")}.`);
+  }
+  return out;
 }

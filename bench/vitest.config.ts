@@ -7,7 +7,10 @@
 // The plugin gives convex-test's in-memory database per-table id sets and an
 // equality hash index (bench/harness-index.ts) so lookups cost what they cost
 // in Convex (an index range) rather than a scan of every document; without it
-// the 10k-organization reconcile takes about an hour. BENCH_FAST_INDEX=0 turns it off.
+// the reconcile's wall time grows with N² (3.5× slower already at N=1000).
+// It changes no count: `pnpm bench` runs the reconcile at N=1000 with and
+// without it and prints the comparison (bench/harness-check.ts).
+// BENCH_FAST_INDEX=0 turns it off.
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vitest/config";
 
