@@ -1,7 +1,8 @@
 // The sandbox-only control routes under /sandbox (authenticated like /v1):
 // the test clock, fault injection, reset, call stats, forced checkout
-// settlement, the webhook log and runtime config. Real Autumn has none of
-// these; they exist so tests and the dev stack can drive the sandbox.
+// settlement, the webhook log and a flush of its queue, and runtime config.
+// Real Autumn has none of these; they exist so tests and the dev stack can
+// drive the sandbox.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./errors.js";
@@ -44,6 +45,9 @@ export async function handleControl(sb: AutumnSandbox, req: IncomingMessage, res
         return send(res, 200, { success: true });
       case "GET /sandbox/webhooks":
         return send(res, 200, { list: sb.webhooks.log });
+      case "POST /sandbox/webhooks/flush":
+        await sb.flushWebhooks();
+        return send(res, 200, { success: true });
       case "POST /sandbox/config": {
         const b = body as { settlement_delay_ms?: number; webhook_url?: string | null; webhook_secret?: string | null; multi_currency?: boolean | null };
         if (b.settlement_delay_ms !== undefined) sb.settlementDelayMs = b.settlement_delay_ms;
