@@ -13,6 +13,11 @@
 // are a superset of the matching documents (every uncommitted write of the
 // table is always included), convex-test still applies every range filter,
 // sorts, paginates and counts documents read/written exactly as before.
+// Queries with no equality on a string field (a table scan, a range over an
+// index, e.g. the reconcile's pages of organizations) are resolved once per
+// version of their table: the sorted result is kept until a commit touches
+// that table, and is never used while the running transaction has uncommitted
+// writes to it (convex-test re-sorts the whole table on every page otherwise).
 // Set BENCH_FAST_INDEX=0 to run without it; `pnpm bench` (the "harness"
 // step, bench/harness-check.ts) runs the reconcile at N=1000 both ways and
 // prints whether every count (Autumn calls, function runs, documents read and
@@ -23,13 +28,14 @@
 
 type Doc = Record<string, unknown>;
 interface RangeFilter { type: string; fieldPath: string; value: unknown }
-interface QuerySource { type: string; indexName?: string; range?: RangeFilter[] }
+interface QuerySource { type: string; tableName?: string; indexName?: string; range?: RangeFilter[] }
+interface Query { source: QuerySource }
 interface Fake {
   _documents: Record<string, Doc>;
   _writes: Array<Record<string, Doc | null>>;
   get(table: string, id: string): Doc | null;
   _iterateDocs(table: string, cb: (doc: Doc) => void): void;
-  _resolveQuerySource(query: { source: QuerySource }): unknown;
+  _resolveQuerySource(query: Query): unknown;
   commit(commitTs?: unknown): void;
 }
 interface Index {
@@ -37,7 +43,12 @@ interface Index {
   /** `${table}\u0000${field}` → string value → ids. */
   eq: Map<string, Map<string, Set<string>>>;
   hint: { table: string; field: string; value: string } | null;
+  /** Commits that touched each table (the version a resolved query is valid for). */
+  versions: Map<string, number>;
+  /** JSON of a query with no string equality → its resolved, sorted source at a table version. */
+  resolved: Map<string, { table: string; version: number; result: unknown }>;
 }
+const MAX_RESOLVED = 64;
 
 const indexes = new WeakMap<Fake, Index>();
 
@@ -52,7 +63,7 @@ export function accelerate(DatabaseFake: { prototype: Fake }, tableNameFromId: (
   const build = (db: Fake): Index => {
     let idx = indexes.get(db);
     if (idx) return idx;
-    idx = { tables: new Map(), eq: new Map(), hint: null };
+    idx = { tables: new Map(), eq: new Map(), hint: null, versions: new Map(), resolved: new Map() };
     for (const id of Object.keys(db._documents)) {
       const table = tableNameFromId(id);
       if (table === null) continue;
@@ -91,6 +102,7 @@ export function accelerate(DatabaseFake: { prototype: Fake }, tableNameFromId: (
       const table = tableNameFromId(id);
       if (table === null) continue;
       const now = this._documents[id] ?? null;
+      idx.versions.set(table, (idx.versions.get(table) ?? 0) + 1);
       let ids = idx.tables.get(table);
       if (!ids) idx.tables.set(table, (ids = new Set()));
       if (now) ids.add(id);
@@ -126,7 +138,7 @@ export function accelerate(DatabaseFake: { prototype: Fake }, tableNameFromId: (
   };
 
   const originalResolve = proto._resolveQuerySource;
-  proto._resolveQuerySource = function (this: Fake, query: { source: QuerySource }) {
+  const resolveWithHint = function (this: Fake, query: Query): unknown {
     const source = query.source;
     const eq = source.type === "IndexRange"
       ? source.range?.find((f) => f.type === "Eq" && typeof f.value === "string" && !f.fieldPath.includes("."))
@@ -139,5 +151,28 @@ export function accelerate(DatabaseFake: { prototype: Fake }, tableNameFromId: (
     } finally {
       idx.hint = null;
     }
+  };
+  proto._resolveQuerySource = function (this: Fake, query: Query) {
+    const source = query.source;
+    const table = source.type === "FullTableScan" ? source.tableName
+      : source.type === "IndexRange" && !source.range?.some((f) => f.type === "Eq" && typeof f.value === "string" && !f.fieldPath.includes("."))
+        ? source.indexName?.split(".")[0] : undefined;
+    if (!table) return resolveWithHint.call(this, query);
+    // Uncommitted writes to the table in this transaction: resolve afresh.
+    if (this._writes.some((level) => Object.keys(level).some((id) => tableNameFromId(id) === table))) return resolveWithHint.call(this, query);
+    let key: string;
+    try {
+      key = JSON.stringify(query);
+    } catch {
+      return resolveWithHint.call(this, query); // e.g. a bigint in a range
+    }
+    const idx = build(this);
+    const version = idx.versions.get(table) ?? 0;
+    const hit = idx.resolved.get(key);
+    if (hit && hit.table === table && hit.version === version) return hit.result;
+    const result = resolveWithHint.call(this, query);
+    if (idx.resolved.size >= MAX_RESOLVED) idx.resolved.clear();
+    idx.resolved.set(key, { table, version, result });
+    return result;
   };
 }
