@@ -40,10 +40,12 @@
 // ledger (reservations/ledger.ts) — reactive, zero Autumn calls. This module
 // calls Autumn, so only actions import it; metering.ts (queries) never loads
 // autumn-js.
+import type { FunctionReference } from "convex/server";
+import { ConvexError } from "convex/values";
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { billingError, billingErrorCode } from "./errors";
-import { provision } from "./provisioning";
+import { retryIfNotProvisioned } from "./customerAccess";
 import type { MeteredTicket } from "./meteredWork";
 import type { Balance } from "./schema";
 import {
@@ -129,15 +131,50 @@ export async function withMeteredUsage<T>(ctx: ActionCtx, args: MeteredUsageArgs
   return outcome.value;
 }
 
+/**
+ * Metered work that is one mutation: `mutation` (a meteredMutation, meteredWork.ts)
+ * runs with `mutationArgs`, charged `units` of `featureId` once per
+ * `idempotencyKey`. With a lease that has room, the claim, the work and the
+ * usage record are ONE transaction (no Autumn call, no other mutation);
+ * otherwise the ordinary path (withMeteredUsage with recordsDone). Same
+ * typed errors as withMeteredUsage.
+ */
+export async function runMeteredMutation<A extends Record<string, unknown>, R>(
+  ctx: ActionCtx, args: Omit<MeteredUsageArgs, "recordsDone">,
+  mutation: FunctionReference<"mutation", "internal", A & { meteringTicket: MeteredTicket }, R>, mutationArgs: A,
+): Promise<R> {
+  const { organizationId, featureId } = args;
+  const units = validateArgs(args);
+  // Widened to plain object args (the signature above already checked mutationArgs against the mutation's own).
+  const ref: FunctionReference<"mutation", "internal", Record<string, unknown>, R> = mutation;
+  const call = (meteringTicket: MeteredTicket): Promise<R> => ctx.runMutation(ref, { ...mutationArgs, meteringTicket });
+  if (args.lease !== false) {
+    const claim = { organizationId, featureId, units, expiresAt: Date.now() + LOCK_TTL_MS };
+    try {
+      return await call({ lockId: lockIdFor(organizationId, featureId, args.idempotencyKey), claim });
+    } catch (err) {
+      const data = err instanceof ConvexError ? (err.data as { leaseUnavailable?: boolean }) : null;
+      if (!data?.leaseUnavailable) throw err; // the work's own error: its writes and the claim were rolled back together
+    }
+  }
+  return withMeteredUsage(ctx, { ...args, recordsDone: true }, call);
+}
+
+/** The arguments' checks (INVALID_ARGUMENT); the units to charge. */
+function validateArgs(args: MeteredUsageArgs): number {
+  const units = args.units ?? 1;
+  if (!args.organizationId || !args.featureId) throw billingError("INVALID_ARGUMENT", "organizationId and featureId are required");
+  if (!Number.isFinite(units) || units <= 0) throw billingError("INVALID_ARGUMENT", "units must be a positive number", { units });
+  if (!args.idempotencyKey || args.idempotencyKey.length > 200) throw billingError("INVALID_ARGUMENT", "idempotencyKey must be 1-200 characters");
+  return units;
+}
+
 const advance = (ctx: ActionCtx, args: Parameters<ActionCtx["runMutation"]>[1] & { lockId: string }) =>
   ctx.runMutation(internal.billing.reservations.store.advance, args as never) as Promise<{ applied: boolean; state: string }>;
 
 export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: (ticket: MeteredTicket) => Promise<T>, opts: { noLease?: boolean } = {}): Promise<MeterOutcome<T>> {
   const { organizationId, featureId, idempotencyKey } = args;
-  const units = args.units ?? 1;
-  if (!organizationId || !featureId) throw billingError("INVALID_ARGUMENT", "organizationId and featureId are required");
-  if (!Number.isFinite(units) || units <= 0) throw billingError("INVALID_ARGUMENT", "units must be a positive number", { units });
-  if (!idempotencyKey || idempotencyKey.length > 200) throw billingError("INVALID_ARGUMENT", "idempotencyKey must be 1-200 characters");
+  const units = validateArgs(args);
 
   const expiresAt = Date.now() + LOCK_TTL_MS;
   const claim = await ctx.runMutation(internal.billing.reservations.store.claim, {
@@ -199,15 +236,8 @@ type ReserveOutcome = { kind: "reserved"; balances: Balance[] | null } | { kind:
 async function reserve(ctx: ActionCtx, r: Reservation): Promise<ReserveOutcome> {
   let answer: Awaited<ReturnType<typeof checkWithLock>>;
   try {
-    try {
-      answer = await checkWithLock(r);
-    } catch (err) {
-      if (billingErrorCode(err) !== "CUSTOMER_NOT_FOUND") throw err;
-      // Not provisioned yet (the org-created trigger has not run): provision lazily, then ask once more.
-      const provisioned = await provision(ctx, r.organizationId);
-      if (!provisioned.ok) throw err;
-      answer = await checkWithLock(r);
-    }
+    // Not provisioned yet (the org-created trigger has not run): one provision, one more ask (customerAccess.ts).
+    answer = await retryIfNotProvisioned(ctx, r.organizationId, () => checkWithLock(r));
   } catch (err) {
     if (billingErrorCode(err) === "CONFLICT" && autumnCodeOf(err) === "lock_already_exists") {
       // An earlier attempt of this very check reserved under our lock id; only its answer was lost.

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import type { MeteredTicket } from "./meteredWork";
-import { withMeteredUsage } from "./meteredUsage";
+import { runMeteredMutation, withMeteredUsage } from "./meteredUsage";
 import { CrashError, setCrashHook } from "./reservations/crash";
 import { CHECK_HORIZON_MS, LOCK_TTL_MS } from "./reservations/machine";
 import { errorData, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
@@ -125,5 +125,55 @@ describe("meteredMutation records the work done in the work's own transaction", 
     await b.drainScheduled();
     expect(await usage(orgId)).toBe(20);
     expect(await messages(orgId)).toHaveLength(20);
+  });
+});
+
+describe("runMeteredMutation: work that is one mutation", () => {
+  const message = (organizationId: string, prompt: string) => ({
+    organizationId, userId: owner.userId, model: "swift-mini", feature: FEATURE, prompt, reply: "ok", createdAt: Date.now(),
+  });
+  const send = (ctx: ActionCtx, organizationId: string, key: string) =>
+    runMeteredMutation(ctx, { organizationId, featureId: FEATURE, idempotencyKey: key }, internal.chat.chat.storeMessage, message(organizationId, key));
+
+  it("with a lease that has room, claim + work + usage record are one transaction: no Autumn call, usage exact", { timeout: 30_000 }, async () => {
+    const orgId = await newOrg("One Tx Co");
+    await b.autumn.autumn.balances.update({ customerId: orgId, featureId: FEATURE, includedGrant: 10_000, usage: 0 } as never);
+    await b.t.action(internal.billing.sync.syncCustomer, { organizationId: orgId });
+    await b.t.action((ctx) => send(ctx, orgId, "first")); // no lease yet: reserves alone and opens one
+    await b.drainScheduled();
+    await b.autumn.control("/sandbox/stats/reset", {});
+    await b.t.action(async (ctx) => { for (let i = 0; i < 30; i++) await send(ctx, orgId, `k${i}`); });
+    const calls = ((await b.autumn.control("/sandbox/stats", undefined, "GET")) as { calls: Record<string, number> }).calls;
+    expect(calls["balances.check"] ?? 0).toBe(0);
+    const ops = await b.t.run(async (ctx) => (await ctx.db.query("billingReservations").filter((q) => q.eq(q.field("organizationId"), orgId)).collect())
+      .filter((r) => !r.leaseSlot && r.leaseLockId));
+    expect(ops).toHaveLength(30);
+    expect(new Set(ops.map((r) => r.state))).toEqual(new Set(["work_done"]));
+    const open = await b.t.run(async (ctx) => (await ctx.db.query("billingReservations").filter((q) => q.eq(q.field("organizationId"), orgId)).collect())
+      .filter((r) => r.leaseSlot && r.state === "reserved"));
+    for (const l of open) await b.t.action(internal.billing.reservations.leasing.closeLease, { lockId: l.lockId });
+    await b.drainScheduled();
+    expect(await usage(orgId)).toBe(31);
+    expect(await messages(orgId)).toHaveLength(31);
+  });
+
+  it("no lease without headroom: 200 concurrent calls on a balance of exactly 50 store exactly 50 messages", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg("Tight One Tx Co");
+    const outcomes = await b.t.action((ctx) => Promise.all(Array.from({ length: 200 }, (_, i) =>
+      send(ctx, orgId, `t${i}`).then(() => "ok", (err: unknown) => String((err as { data?: { code?: string } }).data?.code ?? err)))));
+    expect(outcomes.filter((o) => o === "ok")).toHaveLength(50);
+    expect(outcomes.filter((o) => o !== "ok").every((o) => o === "QUOTA_EXCEEDED")).toBe(true);
+    await b.drainScheduled();
+    expect(await messages(orgId)).toHaveLength(50);
+    expect(await usage(orgId)).toBe(50);
+  });
+
+  it("the same key again: CONFLICT {duplicate}, the work is not run twice", async () => {
+    const orgId = await newOrg("Dup One Tx Co");
+    await b.t.action((ctx) => send(ctx, orgId, "same"));
+    expect(await errorData(b.t.action((ctx) => send(ctx, orgId, "same")))).toMatchObject({ code: "CONFLICT", duplicate: true });
+    await b.drainScheduled();
+    expect(await messages(orgId)).toEqual(["same"]);
+    expect(await usage(orgId)).toBe(1);
   });
 });

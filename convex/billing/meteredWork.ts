@@ -20,17 +20,27 @@
 // lock expired, the row was released, or it already recorded) throws
 // CONFLICT {ticket}, which rolls the work's writes back: work that commits is
 // always billed.
+//
+// When the whole work IS the mutation, `runMeteredMutation` (meteredUsage.ts)
+// goes one step further: the ticket carries the claim, and the mutation takes
+// the units from a lease in its own transaction — claim, work and work_done
+// in ONE mutation, no Autumn call. No lease with room: the mutation refuses
+// (CONFLICT {leaseUnavailable}, nothing written) and the caller takes the
+// ordinary path (reserve, then the same mutation with a plain ticket).
 import { customMutation } from "convex-helpers/server/customFunctions";
 import { v, type Infer } from "convex/values";
+import { internal } from "../_generated/api";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { billingError } from "./errors";
-import { applyEvent } from "./reservations/store";
+import { applyEvent, claimRow } from "./reservations/store";
 
 /** The operation's reservation, handed to the work (withMeteredUsage) and on to its mutation. */
 export const meteredTicket = v.object({
   lockId: v.string(),
   /** The reserve got no answer and the feature fails open: the work runs without a confirmed reservation. */
   failOpen: v.optional(v.boolean()),
+  /** Claim inside the work's own transaction, from a lease only (runMeteredMutation); `lockId` is then the key's base lock id. */
+  claim: v.optional(v.object({ organizationId: v.string(), featureId: v.string(), units: v.number(), expiresAt: v.number() })),
 });
 export type MeteredTicket = Infer<typeof meteredTicket>;
 
@@ -44,6 +54,21 @@ export async function recordWorkDone(ctx: MutationCtx, ticket: MeteredTicket): P
   }
 }
 
+/** The claim a ticket carries, made in the caller's transaction from a lease; the row's lock id. Throws CONFLICT {leaseUnavailable} otherwise. */
+async function claimFromLease(ctx: MutationCtx, ticket: MeteredTicket & { claim: NonNullable<MeteredTicket["claim"]> }): Promise<string> {
+  const { organizationId, featureId, units, expiresAt } = ticket.claim;
+  const claimed = await claimRow(ctx, { organizationId, featureId, units, expiresAt, baseLockId: ticket.lockId, lease: true });
+  if (claimed.kind !== "leased") {
+    // Thrown, so whatever the claim wrote (an expired try, a lease row to open) is rolled back with it.
+    throw billingError("CONFLICT", "No lease has room for this call; it reserves on its own", { leaseUnavailable: true, featureId });
+  }
+  if (claimed.openLease) {
+    // The lease is running low: a mutation cannot call Autumn, so the next one is opened by a job, right away.
+    await ctx.scheduler.runAfter(0, internal.billing.reservations.leasing.openLeaseJob, { ...claimed.openLease, organizationId, featureId, expiresAt });
+  }
+  return claimed.lockId;
+}
+
 /**
  * An internal mutation that is the metered work: it takes `meteringTicket`
  * (besides its own args) and records the work done as its last step, in the
@@ -51,9 +76,9 @@ export async function recordWorkDone(ctx: MutationCtx, ticket: MeteredTicket): P
  */
 export const meteredMutation = customMutation(internalMutation, {
   args: { meteringTicket: meteredTicket },
-  input: async (ctx, { meteringTicket }) => ({
-    ctx: {},
-    args: {},
-    onSuccess: () => recordWorkDone(ctx, meteringTicket),
-  }),
+  input: async (ctx, { meteringTicket }) => {
+    const { claim } = meteringTicket;
+    const lockId = claim ? await claimFromLease(ctx, { ...meteringTicket, claim }) : meteringTicket.lockId;
+    return { ctx: {}, args: {}, onSuccess: () => recordWorkDone(ctx, { lockId, ...(meteringTicket.failOpen ? { failOpen: true } : {}) }) };
+  },
 });

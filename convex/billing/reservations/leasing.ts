@@ -33,6 +33,16 @@ export async function openLease(ctx: ActionCtx, row: { lockId: string; organizat
   }
 }
 
+/** Open a lease inserted by a claim made inside a work's own mutation (../meteredWork.ts), which cannot call Autumn itself. */
+export const openLeaseJob = internalAction({
+  args: { lockId: v.string(), organizationId: v.string(), featureId: v.string(), units: v.number(), expiresAt: v.number() },
+  returns: v.null(),
+  handler: async (ctx, row) => {
+    await openLease(ctx, row);
+    return null;
+  },
+});
+
 /** Close a reserved lease: its work_done operations are settled with it and their units become the lease's debt. */
 export const closeLeaseTx = internalMutation({
   args: { lockId: v.string(), now: v.optional(v.number()) },

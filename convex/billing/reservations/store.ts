@@ -3,7 +3,7 @@
 // implies locally: cache the balances Autumn reported, count a granted lock in
 // the cached usage-limit windows (controls.ts), give units back on release,
 // add settled units to the usage ledger, schedule the background settler.
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { internal } from "../../_generated/api";
 import type { Doc } from "../../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../../_generated/server";
@@ -113,43 +113,49 @@ export const claim = internalMutation({
     lease: v.optional(v.boolean()),
   },
   returns: claimResult,
-  handler: async (ctx, { organizationId, featureId, units, baseLockId, expiresAt, lease }) => {
-    const now = Date.now();
-    // Every lock id of this key: the base, then `base#2`, `base#3`… ("$" sorts right after "#").
-    const tries = (await ctx.db.query("billingReservations")
-      .withIndex("by_lockId", (q) => q.gte("lockId", baseLockId).lt("lockId", `${baseLockId}$`))
-      .take(MAX_ATTEMPTS_PER_KEY + 10))
-      .filter((row) => row.lockId === baseLockId || row.lockId.startsWith(`${baseLockId}#`));
-    const ran = tries.find((row) => ["work_done", "settled"].includes(machineState(row.state)));
-    if (ran) return { kind: "duplicate" as const, lockId: ran.lockId };
-    for (const row of tries) {
-      const state = machineState(row.state);
-      if (state === "reserved" && !row.leaseLockId && now >= row.expiresAt) {
-        // Autumn let this lock go and the work was never recorded done: the key may run again.
-        await ctx.db.patch(row._id, { state: "expired", outcome: "expired", updatedAt: now, settledAt: now });
-        continue;
-      }
-      if (OPEN_STATES.includes(state)) return { kind: "in_flight" as const, lockId: row.lockId };
-    }
-    if (tries.length >= MAX_ATTEMPTS_PER_KEY) throw billingError("CONFLICT", "Too many attempts with one idempotency key", { featureId });
-    const lockId = tries.length === 0 ? baseLockId : `${baseLockId}#${tries.length + 1}`;
-    const base = { organizationId, featureId, lockId, units, createdAt: now, updatedAt: now, settledAt: null, outcome: null };
-    let openLease: { lockId: string; units: number } | null = null;
-    const block = lease ? await leaseEligible(ctx, organizationId, featureId, units) : null;
-    if (block !== null) {
-      const taken = await takeFromLease(ctx, { organizationId, featureId, units, now, expiresAt, block });
-      if (taken.kind === "taken") {
-        // claimed → reserved in one transaction (lease_taken): nothing is asked of Autumn in between.
-        await ctx.db.insert("billingReservations", { ...base, state: "reserved", expiresAt: taken.expiresAt, leaseLockId: taken.leaseLockId });
-        return { kind: "leased" as const, lockId, leaseLockId: taken.leaseLockId, expiresAt: taken.expiresAt, creditCosts: [], openLease: taken.refill };
-      }
-      if (taken.kind === "open") openLease = taken.lease;
-    }
-    await ctx.db.insert("billingReservations", { ...base, state: "claimed", expiresAt });
-    // Credit costs only matter for a refusal's "remaining" (plain reserves): leased calls skip the catalog read.
-    return { kind: "claimed" as const, lockId, creditCosts: await creditCostsFor(ctx, featureId), openLease };
-  },
+  handler: (ctx, args) => claimRow(ctx, args),
 });
+
+export type ClaimArgs = { organizationId: string; featureId: string; units: number; baseLockId: string; expiresAt: number; lease?: boolean };
+export type ClaimResult = Infer<typeof claimResult>;
+
+/** `claim`, inside the caller's transaction (also the work's own mutation: ../meteredWork.ts). */
+export async function claimRow(ctx: MutationCtx, { organizationId, featureId, units, baseLockId, expiresAt, lease }: ClaimArgs): Promise<ClaimResult> {
+  const now = Date.now();
+  // Every lock id of this key: the base, then `base#2`, `base#3`… ("$" sorts right after "#").
+  const tries = (await ctx.db.query("billingReservations")
+    .withIndex("by_lockId", (q) => q.gte("lockId", baseLockId).lt("lockId", `${baseLockId}$`))
+    .take(MAX_ATTEMPTS_PER_KEY + 10))
+    .filter((row) => row.lockId === baseLockId || row.lockId.startsWith(`${baseLockId}#`));
+  const ran = tries.find((row) => ["work_done", "settled"].includes(machineState(row.state)));
+  if (ran) return { kind: "duplicate" as const, lockId: ran.lockId };
+  for (const row of tries) {
+    const state = machineState(row.state);
+    if (state === "reserved" && !row.leaseLockId && now >= row.expiresAt) {
+      // Autumn let this lock go and the work was never recorded done: the key may run again.
+      await ctx.db.patch(row._id, { state: "expired", outcome: "expired", updatedAt: now, settledAt: now });
+      continue;
+    }
+    if (OPEN_STATES.includes(state)) return { kind: "in_flight" as const, lockId: row.lockId };
+  }
+  if (tries.length >= MAX_ATTEMPTS_PER_KEY) throw billingError("CONFLICT", "Too many attempts with one idempotency key", { featureId });
+  const lockId = tries.length === 0 ? baseLockId : `${baseLockId}#${tries.length + 1}`;
+  const base = { organizationId, featureId, lockId, units, createdAt: now, updatedAt: now, settledAt: null, outcome: null };
+  let openLease: { lockId: string; units: number } | null = null;
+  const block = lease ? await leaseEligible(ctx, organizationId, featureId, units) : null;
+  if (block !== null) {
+    const taken = await takeFromLease(ctx, { organizationId, featureId, units, now, expiresAt, block });
+    if (taken.kind === "taken") {
+      // claimed → reserved in one transaction (lease_taken): nothing is asked of Autumn in between.
+      await ctx.db.insert("billingReservations", { ...base, state: "reserved", expiresAt: taken.expiresAt, leaseLockId: taken.leaseLockId });
+      return { kind: "leased" as const, lockId, leaseLockId: taken.leaseLockId, expiresAt: taken.expiresAt, creditCosts: [], openLease: taken.refill };
+    }
+    if (taken.kind === "open") openLease = taken.lease;
+  }
+  await ctx.db.insert("billingReservations", { ...base, state: "claimed", expiresAt });
+  // Credit costs only matter for a refusal's "remaining" (plain reserves): leased calls skip the catalog read.
+  return { kind: "claimed" as const, lockId, creditCosts: await creditCostsFor(ctx, featureId), openLease };
+}
 
 // ── advance ──────────────────────────────────────────────────────────────────
 
