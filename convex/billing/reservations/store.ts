@@ -122,8 +122,9 @@ export type ClaimResult = Infer<typeof claimResult>;
 /** `claim`, inside the caller's transaction (also the work's own mutation: ../meteredWork.ts). */
 export async function claimRow(ctx: MutationCtx, { organizationId, featureId, units, baseLockId, expiresAt, lease }: ClaimArgs): Promise<ClaimResult> {
   const now = Date.now();
-  // Every lock id of this key: the base, then `base#2`, `base#3`… ("$" sorts right after "#").
-  const tries = (await ctx.db.query("billingReservations")
+  // Every lock id of this key: the base, then `base#2`, `base#3`… ("$" sorts right after "#"). The base row is
+  // always the first try, so a key without it has no tries at all: one point lookup in the common case.
+  const tries = (await rowByLockId(ctx, baseLockId)) === null ? [] : (await ctx.db.query("billingReservations")
     .withIndex("by_lockId", (q) => q.gte("lockId", baseLockId).lt("lockId", `${baseLockId}$`))
     .take(MAX_ATTEMPTS_PER_KEY + 10))
     .filter((row) => row.lockId === baseLockId || row.lockId.startsWith(`${baseLockId}#`));
