@@ -112,14 +112,9 @@ describe("autumn webhook", () => {
     try {
       expect((await row(orgId))?.subscriptions.map((s) => s.planId)).toEqual(["free"]);
       await b.autumn.autumn.billing.attach({ customerId: orgId, planId: "pro", noBillingChanges: true });
-      // Wait for the sandbox's deliveries (billing.updated + legacy customer.products.updated) to land.
-      const until = Date.now() + 10_000;
-      let deliveries: Array<{ type: string; status: string; last_status: number | null }> = [];
-      while (Date.now() < until) {
-        deliveries = (await b.autumn.control("/sandbox/webhooks", undefined, "GET")).list as typeof deliveries;
-        if (deliveries.length >= 2 && deliveries.every((d) => d.status !== "pending")) break;
-        await sleep(50);
-      }
+      // The sandbox's deliveries (billing.updated + legacy customer.products.updated), attempted now.
+      await b.autumn.sandbox.flushWebhooks();
+      const deliveries = (await b.autumn.control("/sandbox/webhooks", undefined, "GET")).list as Array<{ type: string; status: string; last_status: number | null }>;
       expect(deliveries.map((d) => [d.type, d.status, d.last_status])).toEqual([
         ["billing.updated", "delivered", 200],
         ["customer.products.updated", "delivered", 200],
