@@ -29,7 +29,10 @@ function columns(rc: Reconcile): Column[] {
   const known = [...rc.measured, ...saved].sort((a, b) => a.n - b.n);
   const largest = known[known.length - 1] as ReconcileRun;
   const sizes = [...new Set([...known.map((m) => m.n), 1_000, 10_000, 100_000])].sort((a, b) => a - b);
-  const writeBatch = (largest.runsByFunction["billing/reconcile:applyBatch"] ?? 0) / Math.max(1, largest.pages);
+  // The largest run's function runs, split into once per run, once per organizations page, and the rest per list page.
+  const byFn = Object.entries(largest.runsByFunction);
+  const once = largest.pages > 1 ? byFn.filter(([, k]) => k === 1).reduce((a, [, k]) => a + k, 0) : 0;
+  const perListPage = (largest.functionRuns - once - largest.orgPages) / Math.max(1, largest.pages);
   return sizes.map((n) => {
     const m = rc.measured.find((x) => x.n === n) ?? saved.find((x) => x.n === n);
     if (m) return { n, mark: rc.measured.includes(m) ? "" : "†", pages: m.pages, orgPages: m.orgPages, calls: m.autumnTotal, runs: m.functionRuns, wall: m.wallMs };
@@ -38,7 +41,7 @@ function columns(rc: Reconcile): Column[] {
     const pages = Math.ceil(n / rc.pageSize);
     const orgPages = Math.floor(n / rc.orgPageSize) + 1;
     const wall = (largest.customersPhaseMs / largest.pages) * pages + (largest.organizationsPhaseMs / largest.orgPages) * orgPages;
-    return { n, mark: "*", pages, orgPages, calls: pages, runs: 1 + pages * (3 + writeBatch) + orgPages, wall };
+    return { n, mark: "*", pages, orgPages, calls: pages, runs: once + pages * perListPage + orgPages, wall };
   });
 }
 
