@@ -92,8 +92,9 @@ export function reconcileRows(rc: Reconcile, add: (...cells: string[]) => void):
 export function reconcileFootnotes(rc: Reconcile): string[] {
   const cols = columns(rc);
   const out: string[] = [];
-  if (cols.some((c) => c.mark === "*")) {
-    out.push("b: * = not measured at that N: the module's counts follow from its page and batch sizes and its wall time is scaled per page from the largest measured N; the baseline's counts are its per-org counts on a 100-org sample × N.");
+  const sample = rc.measured.find((m) => m.naive)?.naive?.sample ?? 0;
+  if (cols.some((c) => c.mark === "*" || c.n > sample)) {
+    out.push(`b: * = not measured at that N: the module's counts follow from its page and batch sizes and its wall time is scaled per page from the largest measured N; the baseline's counts are its per-org counts on a ${int(sample)}-org sample × N.`);
   }
   for (const s of rc.saved ?? []) {
     out.push(`b: † N = ${sizeLabel(s.result.n)} measured ${s.measuredAt.slice(0, 10)} in a separate run (\`${s.command}\`, ${s.machine}): wall time ${secs(s.result.wallMs)}, ${int(s.result.autumnTotal)} Autumn calls, ${int(s.result.functionRuns)} function runs; kept in bench/measured/ while convex/billing/reconcile.ts is unchanged.`);
