@@ -83,8 +83,16 @@ export function renderTable(r: Results): string {
         `${credits.baseline.name}: ${beforeTotal(credits.baseline)} (${calls(credits.baseline.calls)})${others(credits)}`,
         `vs Autumn's one-call credit check: ${versus(credits.ours, credits.baseline)}`);
     }
-    if (checkout?.baseline) add("a", "Checkout, card on file (free → team)", "Autumn calls", `${checkout.ours.total} (${calls(checkout.ours.calls)})`, `${checkout.baseline.total} (${calls(checkout.baseline.calls)})`, checkout.ours.total > checkout.baseline.total ? "+1: `ensureCustomer` before `attach`" : "=");
-    if (cancel?.baseline) add("a", "Cancel (end of cycle)", "Autumn calls", `${cancel.ours.total} (${calls(cancel.ours.calls)})`, `${cancel.baseline.total} (${calls(cancel.baseline.calls)})`, cancel.ours.total === cancel.baseline.total ? "=" : `${cancel.ours.total - cancel.baseline.total > 0 ? "+" : ""}${cancel.ours.total - cancel.baseline.total}`);
+    // The difference, and which routes make it (from the counts, not assumed).
+    const diff = (r: { ours: Count; baseline: Count }): string => {
+      const d = r.ours.total - r.baseline.total;
+      if (d === 0) return "=";
+      const extra = Object.keys(r.ours.calls).filter((route) => (r.ours.calls[route] ?? 0) > (r.baseline.calls[route] ?? 0));
+      const why = extra.includes("plans.list") ? " (the org's plan eligibility, re-read with the customer after a plan change)" : "";
+      return `${d > 0 ? "+" : ""}${d}${extra.length ? `: ${extra.map((e) => `\`${e}\``).join(", ")}` : ""}${why}`;
+    };
+    if (checkout?.baseline) add("a", "Checkout, card on file (free → team)", "Autumn calls", `${checkout.ours.total} (${calls(checkout.ours.calls)})`, `${checkout.baseline.total} (${calls(checkout.baseline.calls)})`, diff({ ours: checkout.ours, baseline: checkout.baseline }));
+    if (cancel?.baseline) add("a", "Cancel (end of cycle)", "Autumn calls", `${cancel.ours.total} (${calls(cancel.ours.calls)})`, `${cancel.baseline.total} (${calls(cancel.baseline.calls)})`, diff({ ours: cancel.ours, baseline: cancel.baseline }));
   }
 
   if (r.reconcile) reconcileRows(r.reconcile, add);
