@@ -87,7 +87,12 @@ export function renderTable(r: Results): string {
     const diff = (r: { ours: Count; baseline: Count }): string => {
       const d = r.ours.total - r.baseline.total;
       if (d === 0) return "=";
-      const extra = Object.keys(r.ours.calls).filter((route) => (r.ours.calls[route] ?? 0) > (r.baseline.calls[route] ?? 0));
+      // get_or_create reads the customer as customers.get does (and creates it only when missing): the same read.
+      const same = (route: string) => (route === "customers.get_or_create" ? "customers.get" : route);
+      const count = (calls: Calls) => Object.entries(calls).reduce<Record<string, number>>((m, [route, n]) => ({ ...m, [same(route)]: (m[same(route)] ?? 0) + n }), {});
+      const ours = count(r.ours.calls);
+      const base = count(r.baseline.calls);
+      const extra = Object.keys(ours).filter((route) => (ours[route] ?? 0) > (base[route] ?? 0));
       const why = extra.includes("plans.list") ? " (the org's plan eligibility, re-read with the customer after a plan change)" : "";
       return `${d > 0 ? "+" : ""}${d}${extra.length ? `: ${extra.map((e) => `\`${e}\``).join(", ")}` : ""}${why}`;
     };
