@@ -153,8 +153,9 @@ export async function runMeteredMutation<A extends Record<string, unknown>, R>(
     try {
       return await call({ lockId: lockIdFor(organizationId, featureId, args.idempotencyKey), claim });
     } catch (err) {
-      const data = err instanceof ConvexError ? (err.data as { leaseUnavailable?: boolean }) : null;
-      if (!data?.leaseUnavailable) throw err; // the work's own error: its writes and the claim were rolled back together
+      const data: unknown = err instanceof ConvexError ? err.data : null;
+      const noLease = typeof data === "object" && data !== null && "leaseUnavailable" in data && data.leaseUnavailable === true;
+      if (!noLease) throw err; // the work's own error: its writes and the claim were rolled back together
     }
   }
   return withMeteredUsage(ctx, { ...args, recordsDone: true }, call);
