@@ -8,6 +8,7 @@ import type { ActionCtx } from "../_generated/server";
 import type { MeteredTicket } from "./meteredWork";
 import { runMeteredMutation, withMeteredUsage } from "./meteredUsage";
 import { CrashError, setCrashHook } from "./reservations/crash";
+import { LEASE_HEAT_CALLS } from "./reservations/lease";
 import { CHECK_HORIZON_MS, LOCK_TTL_MS } from "./reservations/machine";
 import { errorData, startBillingTest, type BillingTest, type TestUser } from "./testing.helpers";
 
@@ -139,7 +140,8 @@ describe("runMeteredMutation: work that is one mutation", () => {
     const orgId = await newOrg("One Tx Co");
     await b.autumn.autumn.balances.update({ customerId: orgId, featureId: FEATURE, includedGrant: 10_000, usage: 0 } as never);
     await b.t.action(internal.billing.sync.syncCustomer, { organizationId: orgId });
-    await b.t.action((ctx) => send(ctx, orgId, "first")); // no lease yet: reserves alone and opens one
+    // Busy first (LEASE_HEAT_CALLS calls reserve alone; the next opens a lease), then measure.
+    await b.t.action(async (ctx) => { for (let i = 0; i <= LEASE_HEAT_CALLS; i++) await send(ctx, orgId, `warm${i}`); });
     await b.drainScheduled();
     await b.autumn.control("/sandbox/stats/reset", {});
     await b.t.action(async (ctx) => { for (let i = 0; i < 30; i++) await send(ctx, orgId, `k${i}`); });
@@ -153,8 +155,8 @@ describe("runMeteredMutation: work that is one mutation", () => {
       .filter((r) => r.leaseSlot && r.state === "reserved"));
     for (const l of open) await b.t.action(internal.billing.reservations.leasing.closeLease, { lockId: l.lockId });
     await b.drainScheduled();
-    expect(await usage(orgId)).toBe(31);
-    expect(await messages(orgId)).toHaveLength(31);
+    expect(await usage(orgId)).toBe(30 + LEASE_HEAT_CALLS + 1);
+    expect(await messages(orgId)).toHaveLength(30 + LEASE_HEAT_CALLS + 1);
   });
 
   it("no lease without headroom: 200 concurrent calls on a balance of exactly 50 store exactly 50 messages", { timeout: 60_000 }, async () => {

@@ -5,10 +5,10 @@
 // exactly what was spent (override_value) and gives the rest back.
 import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { internal } from "../../_generated/api";
+import { api, internal } from "../../_generated/api";
 import { withMeteredUsage } from "../meteredUsage";
 import { startBillingTest, type BillingTest, type TestUser } from "../testing.helpers";
-import { LEASE_BLOCK, LEASE_MAX_BLOCK, leaseBlockFor } from "./lease";
+import { LEASE_BLOCK, LEASE_HEAT_CALLS, LEASE_MAX_BLOCK, leaseBlockFor } from "./lease";
 
 const FEATURE = "standard_messages";
 let b: BillingTest;
@@ -76,13 +76,35 @@ describe("leases", () => {
     expect(leaseBlockFor({ unlimited: true, remaining: 0 })).toBe(LEASE_MAX_BLOCK);
   });
 
-  it("a lease running low opens the shard's next lease while its call works: after the first call, none reserves alone", { timeout: 60_000 }, async () => {
+  it("a quiet feature opens no lease: fewer than LEASE_HEAT_CALLS recent calls each reserve alone (one check, one finalize)", { timeout: 30_000 }, async () => {
+    const orgId = await newOrg("Quiet Co", 100_000);
+    await b.autumn.control("/sandbox/stats/reset", {});
+    expect(await run(orgId, LEASE_HEAT_CALLS, 1, "quiet")).toEqual({ ok: LEASE_HEAT_CALLS, codes: [] });
+    await b.drainScheduled();
+    expect((await rows(orgId)).filter((r) => r.leaseSlot)).toEqual([]);
+    const calls = ((await b.autumn.control("/sandbox/stats", undefined, "GET")) as { calls: Record<string, number> }).calls;
+    expect([calls["balances.check"], calls["balances.finalize"]]).toEqual([LEASE_HEAT_CALLS, LEASE_HEAT_CALLS]);
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 100_000 - LEASE_HEAT_CALLS, usage: LEASE_HEAT_CALLS });
+  });
+
+  it("no lease whose held units would carry the usage across an owner's alert (it would fire early)", { timeout: 30_000 }, async () => {
+    const orgId = await newOrg("Alert Co", 2_000);
+    // 2,000 left: blocks of 125, up to 8 of them held = 1,000 units (50 %); an alert at 30 % used is within reach, so no lease.
+    await b.as(owner, orgId).action(api.billing.controlsApi.setUsageAlerts, { alerts: [{ featureId: FEATURE, thresholdType: "usage_percentage", threshold: 30 }] });
+    expect(await run(orgId, 20, 1, "alert")).toEqual({ ok: 20, codes: [] });
+    await b.drainScheduled();
+    expect((await rows(orgId)).filter((r) => r.leaseSlot)).toEqual([]);
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 2_000 - 20, usage: 20 });
+  });
+
+  it("a lease running low opens the shard's next lease while its call works: once busy, no call reserves alone", { timeout: 60_000 }, async () => {
     const orgId = await newOrg("Refill Co", 2_000);
     const result = await run(orgId, 300, 1, "refill");
     expect(result).toEqual({ ok: 300, codes: [] });
     const all = await rows(orgId);
     const ops = all.filter((r) => !r.leaseSlot);
-    expect(ops.filter((r) => !r.leaseLockId)).toHaveLength(1); // only the very first call found no lease
+    // Only the calls before the feature was busy reserved alone (the last of them opened the first lease).
+    expect(ops.filter((r) => !r.leaseLockId)).toHaveLength(LEASE_HEAT_CALLS + 1);
     expect(all.filter((r) => r.leaseSlot).length).toBeGreaterThanOrEqual(3); // 300 calls spanned several blocks
     await closeAllLeases(orgId);
     expect(await autumnBalance(orgId)).toEqual({ remaining: 2_000 - 300, usage: 300 });

@@ -11,8 +11,15 @@
 // lease nearly spent or nearly at the end of its window asks its action to
 // open the shard's next lease while it works, so calls rarely find no lease
 // with room. leasing.ts opens and settles leases in Autumn.
+// A lease is opened only for a busy feature (LEASE_HEAT_CALLS operations in
+// the last LEASE_HEAT_MS): a quiet one reserves per call, one check and one
+// finalize, instead of opening a block for a single call. And never when the
+// blocks it could hold would carry the usage Autumn and the cache show across
+// one of the owner's usage alerts (held units show as usage until the lease
+// closes: the alert would fire early).
 import type { MutationCtx } from "../../_generated/server";
 import { loadCustomerDoc } from "../cache";
+import { crossed } from "../notifications";
 
 export const LEASE_SHARDS = 4;
 /** Units one lease reserves at least. */
@@ -24,6 +31,9 @@ const REFILL_SPENT = 0.8;
 const REFILL_WINDOW = 0.2;
 /** Leases are taken from for this long, then closed and settled (confirm what was spent, release the rest). */
 export const LEASE_TAKE_MS = 10_000;
+/** A feature is busy (worth a lease) with this many operations for the org in the last LEASE_HEAT_MS. */
+export const LEASE_HEAT_CALLS = 5;
+export const LEASE_HEAT_MS = 2_000;
 /** Headroom (remaining units) a feature needs before it is leased: room for every shard's block, twice. */
 export const LEASE_MIN_HEADROOM = LEASE_BLOCK * LEASE_SHARDS * 2;
 
@@ -50,7 +60,23 @@ export async function leaseEligible(ctx: MutationCtx, organizationId: string, fe
   if (!own) return null;
   const feature = await ctx.db.query("billingFeatures").withIndex("by_featureId", (q) => q.eq("featureId", featureId)).unique();
   if (!feature || feature.consumable === false) return null;
-  return own.unlimited || own.remaining >= LEASE_MIN_HEADROOM ? leaseBlockFor(own) : null;
+  if (!own.unlimited && own.remaining < LEASE_MIN_HEADROOM) return null;
+  const block = leaseBlockFor(own);
+  // Every shard may hold a lease and its refill: that much more shows as usage until they close.
+  const span = block * LEASE_SHARDS * 2;
+  const held = { ...own, usage: own.usage + span, remaining: own.remaining - span };
+  const alerts = (doc.billingControls?.usageAlerts ?? []).filter((a) => a.enabled && (a.featureId === null || a.featureId === featureId));
+  if (alerts.some((a) => crossed(a.thresholdType, a.threshold, own, held))) return null;
+  return block;
+}
+
+/** Has the org run LEASE_HEAT_CALLS operations of the feature in the last LEASE_HEAT_MS (lease rows left out)? */
+async function busy(ctx: MutationCtx, organizationId: string, featureId: string, now: number): Promise<boolean> {
+  const recent = await ctx.db.query("billingReservations")
+    .withIndex("by_organizationId_featureId_createdAt", (q) => q.eq("organizationId", organizationId).eq("featureId", featureId).gte("createdAt", now - LEASE_HEAT_MS))
+    .order("desc")
+    .take(LEASE_HEAT_CALLS + LEASE_SHARDS * 2);
+  return recent.filter((r) => !r.leaseSlot).length >= LEASE_HEAT_CALLS;
 }
 
 /** A lease row inserted `claimed`, for the caller's action to open in Autumn (leasing.openLease). */
@@ -105,6 +131,6 @@ export async function takeFromLease(ctx: MutationCtx, a: LeaseArgs): Promise<Lea
     if (openSlot !== null) continue;
     if (!(await opening(ctx, slot))) openSlot = slot; // nobody is opening this shard's next lease: this call may
   }
-  if (openSlot === null) return { kind: "none" };
+  if (openSlot === null || !(await busy(ctx, a.organizationId, a.featureId, a.now))) return { kind: "none" };
   return { kind: "open", lease: await insertLease(ctx, a, openSlot) };
 }

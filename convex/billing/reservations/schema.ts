@@ -57,5 +57,6 @@ export const reservationTables = {
     .index("by_state_expiresAt", ["state", "expiresAt"])
     .index("by_state_updatedAt", ["state", "updatedAt"])
     .index("by_leaseLockId_state", ["leaseLockId", "state"])
-    .index("by_leaseSlot_state", ["leaseSlot", "state"]),
+    .index("by_leaseSlot_state", ["leaseSlot", "state"])
+    .index("by_organizationId_featureId_createdAt", ["organizationId", "featureId", "createdAt"]),
 };
