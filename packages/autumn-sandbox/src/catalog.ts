@@ -40,7 +40,12 @@ export interface CatalogItemParams {
   unlimited?: boolean;
   reset?: { interval: ResetIntervalName; interval_count?: number } | null;
   price?: Partial<WireItemPrice> | null;
+  /** The item's rollover config, validated and stored beside the catalog by rollovers.ts. */
+  rollover?: unknown;
 }
+
+/** A plan's free trial as sent: planContent defaults the unit ("day") and card_required (true). */
+export type CatalogFreeTrialParams = Pick<WireFreeTrial, "duration_length" | "on_end"> & Partial<Pick<WireFreeTrial, "duration_type" | "card_required">>;
 
 export interface CatalogPlanParams {
   plan_id: string;
@@ -51,7 +56,7 @@ export interface CatalogPlanParams {
   auto_enable?: boolean;
   price?: WirePlanPrice | null;
   items?: CatalogItemParams[];
-  free_trial?: WireFreeTrial | null;
+  free_trial?: CatalogFreeTrialParams | null;
   archived?: boolean;
   disable_version?: boolean;
 }

@@ -13,6 +13,7 @@ import { announce } from "./planChanges.js";
 import { priceIn } from "./charges.js";
 import { nextId, type CheckoutSession, type CustomerRecord } from "./state.js";
 import { applyDecision, decide, type AttachInput, type Decision } from "./attach.js";
+import { parseAttach } from "./inputs.js";
 
 /** Stripe Checkout sessions expire after 24 h; Autumn's checkout lock lives as long as the session. */
 const SESSION_TTL_MS = 24 * 3_600_000;
@@ -169,11 +170,12 @@ export function settleCheckouts(ctx: Ctx, realNow = Date.now()): string[] {
     if (c) payOpenInvoices(ctx, c);
     if (!c || !s.attach) continue;
     try {
-      const input = s.attach as unknown as AttachInput;
+      // The body stored when the session opened, checked again as the route checks it (state may come from an older sandbox).
+      const input = parseAttach(s.attach);
       requireCustomer(ctx, c.id);
       applyDecision(ctx, c, decide(ctx, c, input), input);
     } catch (err) {
-      // The plan changed underneath (already attached, archived): the card stays on file.
+      // The plan changed underneath (already attached, archived), or the stored body no longer parses: the card stays on file.
       s.last_error = err instanceof Error ? err.message : String(err);
     }
   }

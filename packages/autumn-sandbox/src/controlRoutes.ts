@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./errors.js";
-import type { FaultInput } from "./faults.js";
+import { parseFault } from "./inputs.js";
 import { multiCurrencyEnabled } from "./currency.js";
 import { readJson, send } from "./httpIo.js";
 import type { AutumnSandbox } from "./server.js";
@@ -26,7 +26,7 @@ export async function handleControl(sb: AutumnSandbox, req: IncomingMessage, res
         return send(res, 200, { now, ...(b.customer_id ? { customer_id: b.customer_id } : {}) });
       }
       case "POST /sandbox/faults":
-        return send(res, 200, sb.faults.add(body as unknown as FaultInput));
+        return send(res, 200, sb.faults.add(parseFault(body)));
       case "GET /sandbox/faults":
         return send(res, 200, { list: sb.faults.list() });
       case "DELETE /sandbox/faults":

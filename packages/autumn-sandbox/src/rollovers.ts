@@ -19,18 +19,24 @@ const wireRollover = z.object({
   expiry_duration_length: z.number().int().min(0).optional(),
 }).refine((r) => r.max == null || r.max_percentage == null, { message: "max and max_percentage are mutually exclusive" });
 
+/** What storePlanRollovers reads of a plan body (inputs.ts has already checked its shape). */
+export interface PlanRolloverSource {
+  plan_id: string;
+  items?: ReadonlyArray<{ feature_id: string; rollover?: unknown }>;
+}
+
 /** Record the `rollover` of each item of plan bodies (plans.create / catalog.update), validating it. */
-export function storePlanRollovers(state: SandboxState, plans: Array<Record<string, unknown>>): void {
+export function storePlanRollovers(state: Pick<SandboxState, "plan_rollovers">, plans: readonly PlanRolloverSource[]): void {
   for (const p of plans) {
-    const items = (p.items as Array<Record<string, unknown>> | undefined) ?? [];
+    const items = p.items ?? [];
     const configs: Record<string, Record<string, unknown>> = {};
     for (const item of items) {
       if (item.rollover === undefined || item.rollover === null) continue;
       const r = wireRollover.safeParse(item.rollover);
       if (!r.success) throw invalid(`items.rollover: ${r.error.issues.map((i) => i.message).join("; ")}`);
-      configs[String(item.feature_id)] = r.data as Record<string, unknown>;
+      configs[item.feature_id] = r.data;
     }
-    const planId = String(p.plan_id);
+    const planId = p.plan_id;
     if (Object.keys(configs).length > 0) (state.plan_rollovers ??= {})[planId] = configs;
     else if (state.plan_rollovers?.[planId] && p.items !== undefined) delete state.plan_rollovers[planId];
   }

@@ -1,22 +1,23 @@
 // The RPC route table: `POST /v1/<group>.<op>` → handler, each with a zod
 // schema for its body so bad input is a 400 `invalid_inputs` with Autumn's
-// error shape, never a crash. Handlers are synchronous over in-memory state,
+// error shape, never a crash (schemas other modules share, and `parse`, are
+// in inputs.ts). Handlers are synchronous over in-memory state,
 // which makes every call atomic (200 concurrent reservations cannot race).
 
 import { z } from "zod";
 import type { Ctx } from "./context.js";
-import { ApiError, badRequest, invalid } from "./errors.js";
+import { badRequest, invalid } from "./errors.js";
 import {
-  applyCatalog, createFeature, createPlan, deletePlan, previewCatalog, type CatalogBody, type CatalogFeatureParams, type CatalogPlanParams,
+  applyCatalog, createFeature, createPlan, deletePlan, previewCatalog, type CatalogFeatureParams,
 } from "./catalog.js";
-import { latestPlan, planVersion, requireFeature } from "./catalogLookups.js";
+import { planVersion, requireFeature } from "./catalogLookups.js";
 import { renderFeature, renderPlan } from "./catalogRender.js";
 import {
   deleteCustomer, getOrCreateCustomer, listCustomers, renderCustomer, requireCustomer, updateCustomer,
 } from "./customers.js";
 import { check, finalize, track, type CheckInput, type TrackInput } from "./metering.js";
 import { createBalance, deleteBalance, updateBalance } from "./balanceEdits.js";
-import { attach, decide, previewAttach, trialEligible, type AttachInput } from "./attach.js";
+import { attach, previewAttach } from "./attach.js";
 import { openPortal, previewUpdate, update, type UpdateInput } from "./billingUpdate.js";
 import { setupPayment } from "./checkout.js";
 import { createEntity, deleteEntity, getEntity, listEntities, renderEntity, updateEntity } from "./entities.js";
@@ -28,7 +29,8 @@ import { evaluateTopups, setPurchaseCount } from "./topups.js";
 import { listInvoices, payInvoice } from "./invoices.js";
 import type { CustomerRecord, SandboxState } from "./state.js";
 import type { StoredPlan } from "./wire.js";
-import { renderRolloverConfig, storePlanRollovers } from "./rollovers.js";
+import { renderRolloverConfig, storePlanRollovers, type PlanRolloverSource } from "./rollovers.js";
+import { parse, parseAttach, parseCatalogBody, parsePlan } from "./inputs.js";
 import { autoCreateForMetering, versionedCheck, versionedCustomer, versionedTrack } from "./versions.js";
 
 type Handler = (ctx: Ctx, body: Record<string, unknown>) => unknown;
@@ -43,14 +45,6 @@ const lock = z.object({
   overage_behavior: z.enum(["reject", "cap", "overflow"]).optional(),
 });
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    throw invalid(r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
-  }
-  return r.data;
-}
-
 const customerInput = z.object({
   customer_id: id,
   name: z.string().nullish(),
@@ -63,20 +57,6 @@ const customerInput = z.object({
   auto_enable_plan_id: z.string().nullish(),
   billing_controls: z.unknown().optional(),
   expand,
-}).loose();
-
-const attachInput = z.object({
-  customer_id: id,
-  plan_id: id,
-  version: z.number().int().optional(),
-  feature_quantities: z.array(z.object({ feature_id: id, quantity: z.number().min(0) }).loose()).optional(),
-  customize: z.object({ free_trial: z.any().optional() }).loose().nullish(),
-  redirect_mode: z.enum(["always", "if_required", "never"]).optional(),
-  plan_schedule: z.enum(["immediate", "end_of_cycle"]).optional(),
-  success_url: z.string().nullish(),
-  no_billing_changes: z.boolean().optional(),
-  currency: z.string().optional(),
-  entity_id: z.string().nullish(),
 }).loose();
 
 const updateInput = z.object({
@@ -164,10 +144,10 @@ export const ROUTES: Record<string, Handler> = {
     return planOut(ctx, planVersion(ctx.state, input.plan_id, input.version));
   },
   "plans.create": (ctx, b) => {
-    const input = parse(z.object({ plan_id: id, name: z.string().min(1), billing_controls: z.unknown().optional() }).loose(), b);
+    const input = parsePlan(b);
     const controls = parseControls(input.billing_controls);
     const rollovers = validatedRollovers([input]);
-    const plan = createPlan(ctx.state, input as unknown as CatalogPlanParams, ctx.now(), { multiCurrency: ctx.multiCurrency });
+    const plan = createPlan(ctx.state, input, ctx.now(), { multiCurrency: ctx.multiCurrency });
     setPlanControls(ctx, plan.id, controls);
     Object.assign((ctx.state.plan_rollovers ??= {}), rollovers);
     return planOut(ctx, plan);
@@ -186,10 +166,10 @@ export const ROUTES: Record<string, Handler> = {
     const input = parse(z.object({ plan_id: id, all_versions: z.boolean().optional() }).loose(), b);
     return deletePlan(ctx.state, input.plan_id, input.all_versions ?? false);
   },
-  "catalog.preview_update": (ctx, b) => previewCatalog(ctx.state, catalogBody(b)),
+  "catalog.preview_update": (ctx, b) => previewCatalog(ctx.state, parseCatalogBody(b)),
   "catalog.update": (ctx, b) => {
-    const body = catalogBody(b);
-    const rollovers = validatedRollovers(body.plans as unknown as Array<Record<string, unknown>>);
+    const body = parseCatalogBody(b);
+    const rollovers = validatedRollovers(body.plans);
     const preview = applyCatalog(ctx.state, body, ctx.now(), { multiCurrency: ctx.multiCurrency });
     Object.assign((ctx.state.plan_rollovers ??= {}), rollovers);
     return { success: true, ...preview };
@@ -237,12 +217,12 @@ export const ROUTES: Record<string, Handler> = {
 
   // ── billing ──
   "billing.attach": (ctx, b) => {
-    const i = parse(attachInput, b);
+    const i = parseAttach(b);
     noEntities(i);
     // customize.billing_controls: this customer's copy of the plan carries its own defaults (§1.1).
-    const custom = parseControls((i.customize as { billing_controls?: unknown } | null | undefined)?.billing_controls);
+    const custom = parseControls(i.customize?.billing_controls);
     const before = new Set(ctx.state.customers[i.customer_id]?.products.map((p) => p.id) ?? []);
-    const out = attach(ctx, i as AttachInput);
+    const out = attach(ctx, i);
     if (custom) {
       const cp = ctx.state.customers[i.customer_id]?.products.find((p) => !before.has(p.id) && p.plan_id === i.plan_id);
       if (cp) {
@@ -253,7 +233,7 @@ export const ROUTES: Record<string, Handler> = {
     }
     return out;
   },
-  "billing.preview_attach": (ctx, b) => { const i = parse(attachInput, b); noEntities(i); return previewAttach(ctx, i as AttachInput); },
+  "billing.preview_attach": (ctx, b) => { const i = parseAttach(b); noEntities(i); return previewAttach(ctx, i); },
   "billing.update": (ctx, b) => update(ctx, parse(updateInput, b) as UpdateInput),
   "billing.preview_update": (ctx, b) => previewUpdate(ctx, parse(updateInput, b) as UpdateInput),
   "billing.open_customer_portal": (ctx, b) => openPortal(ctx, parse(z.object({ customer_id: id, return_url: z.string().nullish() }).loose(), b)),
@@ -305,8 +285,8 @@ function planOut(ctx: Ctx, plan: StoredPlan, extra: Record<string, unknown> = {}
 }
 
 /** Item rollover configs of plan bodies, validated before anything changes. */
-function validatedRollovers(plans: Array<Record<string, unknown>>): Record<string, Record<string, Record<string, unknown>>> {
-  const tmp = { plan_rollovers: {} } as unknown as SandboxState;
+function validatedRollovers(plans: readonly PlanRolloverSource[]): Record<string, Record<string, Record<string, unknown>>> {
+  const tmp: Pick<SandboxState, "plan_rollovers"> = { plan_rollovers: {} };
   storePlanRollovers(tmp, plans);
   return tmp.plan_rollovers ?? {};
 }
@@ -324,17 +304,6 @@ function controlsChanged(ctx: Ctx, c: CustomerRecord, controls: ParsedControls |
 /** Sentinels for bodiless answers. */
 export const NO_CONTENT = Symbol("204");
 export const ACCEPTED = Symbol("202");
-
-function catalogBody(b: Record<string, unknown>): CatalogBody {
-  const body = parse(z.object({
-    features: z.array(z.object({ feature_id: id, name: z.string(), type: z.enum(["boolean", "metered", "credit_system", "ai_credit_system"]) }).loose()).default([]),
-    plans: z.array(z.object({ plan_id: id, name: z.string() }).loose()).default([]),
-    skip_deletions: z.boolean().optional(),
-    skip_feature_ids: z.array(z.string()).optional(),
-    skip_plan_ids: z.array(z.string()).optional(),
-  }).loose(), b);
-  return { ...body, skip_deletions: body.skip_deletions ?? true } as unknown as CatalogBody;
-}
 
 /** customers.advance_test_clock / billing.advance_test_clock: moves the customer's clock (rounded down to seconds) and runs what falls due. */
 function advanceTestClock(ctx: Ctx, b: Record<string, unknown>): Record<string, unknown> {
