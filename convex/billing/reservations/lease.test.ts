@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, internal } from "../../_generated/api";
 import { withMeteredUsage } from "../meteredUsage";
 import { startBillingTest, type BillingTest, type TestUser } from "../testing.helpers";
-import { LEASE_BLOCK, LEASE_HEAT_CALLS, LEASE_MAX_BLOCK, leaseBlockFor } from "./lease";
+import { LEASE_BLOCK, LEASE_HEAT_CALLS, LEASE_MAX_BLOCK, LEASE_MIN_HEADROOM, leaseBlockFor } from "./lease";
 
 const FEATURE = "standard_messages";
 let b: BillingTest;
@@ -69,9 +69,10 @@ async function run(orgId: string, n: number, concurrency: number, prefix: string
 }
 
 describe("leases", () => {
-  it("a lease's block grows with the headroom: a sixteenth of what remains, from LEASE_BLOCK to LEASE_MAX_BLOCK", () => {
-    expect(leaseBlockFor({ unlimited: false, remaining: 400 })).toBe(LEASE_BLOCK);
-    expect(leaseBlockFor({ unlimited: false, remaining: 2_000 })).toBe(125);
+  it("a lease's block grows with the headroom (all 8 blocks at most an eighth of what remains), from LEASE_BLOCK to LEASE_MAX_BLOCK", () => {
+    expect(LEASE_MIN_HEADROOM).toBe(3_200);
+    expect(leaseBlockFor({ unlimited: false, remaining: 3_200 })).toBe(LEASE_BLOCK);
+    expect(leaseBlockFor({ unlimited: false, remaining: 10_000 })).toBe(156);
     expect(leaseBlockFor({ unlimited: false, remaining: 1_000_000 })).toBe(LEASE_MAX_BLOCK);
     expect(leaseBlockFor({ unlimited: true, remaining: 0 })).toBe(LEASE_MAX_BLOCK);
   });
@@ -88,17 +89,17 @@ describe("leases", () => {
   });
 
   it("no lease whose held units would carry the usage across an owner's alert (it would fire early)", { timeout: 30_000 }, async () => {
-    const orgId = await newOrg("Alert Co", 2_000);
-    // 2,000 left: blocks of 125, up to 8 of them held = 1,000 units (50 %); an alert at 30 % used is within reach, so no lease.
-    await b.as(owner, orgId).action(api.billing.controlsApi.setUsageAlerts, { alerts: [{ featureId: FEATURE, thresholdType: "usage_percentage", threshold: 30 }] });
+    const orgId = await newOrg("Alert Co", 10_000);
+    // 10,000 left: blocks of 156, up to 8 of them held = 1,248 units (12.5 %); an alert at 10 % used is within reach, so no lease.
+    await b.as(owner, orgId).action(api.billing.controlsApi.setUsageAlerts, { alerts: [{ featureId: FEATURE, thresholdType: "usage_percentage", threshold: 10 }] });
     expect(await run(orgId, 20, 1, "alert")).toEqual({ ok: 20, codes: [] });
     await b.drainScheduled();
     expect((await rows(orgId)).filter((r) => r.leaseSlot)).toEqual([]);
-    expect(await autumnBalance(orgId)).toEqual({ remaining: 2_000 - 20, usage: 20 });
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 10_000 - 20, usage: 20 });
   });
 
   it("a lease running low opens the shard's next lease while its call works: once busy, no call reserves alone", { timeout: 60_000 }, async () => {
-    const orgId = await newOrg("Refill Co", 2_000);
+    const orgId = await newOrg("Refill Co", 10_000);
     const result = await run(orgId, 300, 1, "refill");
     expect(result).toEqual({ ok: 300, codes: [] });
     const all = await rows(orgId);
@@ -107,7 +108,7 @@ describe("leases", () => {
     expect(ops.filter((r) => !r.leaseLockId)).toHaveLength(LEASE_HEAT_CALLS + 1);
     expect(all.filter((r) => r.leaseSlot).length).toBeGreaterThanOrEqual(3); // 300 calls spanned several blocks
     await closeAllLeases(orgId);
-    expect(await autumnBalance(orgId)).toEqual({ remaining: 2_000 - 300, usage: 300 });
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 10_000 - 300, usage: 300 });
     expect(heldLocks(orgId)).toBe(0);
     expect(await ledger(orgId)).toBe(300);
   });

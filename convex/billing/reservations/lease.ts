@@ -6,8 +6,9 @@
 // the lease's lock; leases are used only with headroom (a balance of 50 is
 // never leased), never for credit-paid features or under usage limits.
 // LEASE_SHARDS leases per org and feature spread the writes: each take patches
-// one of them. A lease's block grows with the headroom (a sixteenth of what
-// remains, LEASE_BLOCK to LEASE_MAX_BLOCK units), and the take that finds its
+// one of them. A lease's block grows with the headroom (LEASE_BLOCK to
+// LEASE_MAX_BLOCK units, all leases together at most an eighth of what
+// remains: held units show as usage until a lease closes), and the take that finds its
 // lease nearly spent or nearly at the end of its window asks its action to
 // open the shard's next lease while it works, so calls rarely find no lease
 // with room. leasing.ts opens and settles leases in Autumn.
@@ -34,17 +35,19 @@ export const LEASE_TAKE_MS = 10_000;
 /** A feature is busy (worth a lease) with this many operations for the org in the last LEASE_HEAT_MS. */
 export const LEASE_HEAT_CALLS = 5;
 export const LEASE_HEAT_MS = 2_000;
-/** Headroom (remaining units) a feature needs before it is leased: room for every shard's block, twice. */
-export const LEASE_MIN_HEADROOM = LEASE_BLOCK * LEASE_SHARDS * 2;
+/** Every lease of a feature together (each shard's lease and its refill) holds at most this share of what remains. */
+export const LEASE_HELD_SHARE = 1 / 8;
+/** Headroom (remaining units) a feature needs before it is leased: every shard's smallest block, twice, is LEASE_HELD_SHARE of it. */
+export const LEASE_MIN_HEADROOM = (LEASE_BLOCK * LEASE_SHARDS * 2) / LEASE_HELD_SHARE;
 
 export function leaseSlot(organizationId: string, featureId: string, shard: number): string {
   return `${organizationId}:${featureId}:${shard}`;
 }
 
-/** The block a new lease reserves for a balance with `remaining` units left (unlimited: the most). */
+/** The block a new lease reserves for a balance with `remaining` units left (unlimited: the most): 8 blocks ≤ an eighth of it. */
 export function leaseBlockFor(balance: { unlimited: boolean; remaining: number }): number {
   if (balance.unlimited) return LEASE_MAX_BLOCK;
-  return Math.min(LEASE_MAX_BLOCK, Math.max(LEASE_BLOCK, Math.floor(balance.remaining / (LEASE_SHARDS * 4))));
+  return Math.min(LEASE_MAX_BLOCK, Math.max(LEASE_BLOCK, Math.floor((balance.remaining * LEASE_HELD_SHARE) / (LEASE_SHARDS * 2))));
 }
 
 /**
