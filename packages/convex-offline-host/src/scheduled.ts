@@ -26,22 +26,59 @@ interface Job {
 }
 
 /** The runtime surface of a convex-test accessor beyond its typings. */
-interface RawAccessor {
+export interface RawAccessor {
   runInComponent(componentPath: string, handler: () => Promise<unknown>): Promise<unknown>;
   fun(functionPath: { componentPath: string; udfPath: string }, args: unknown): Promise<unknown>;
 }
 
+const WRITTEN_AGAINST = "written against convex-test 0.0.60";
+
+/** A `_scheduled_functions` document as convex-test writes it: the fields this file reads, checked. */
+export function asJob(doc: unknown): Job {
+  if (
+    typeof doc === "object" && doc !== null
+    && "_id" in doc && typeof doc._id === "string"
+    && "name" in doc && typeof doc.name === "string"
+    && "args" in doc && Array.isArray(doc.args)
+    && "scheduledTime" in doc && typeof doc.scheduledTime === "number"
+    && "state" in doc && typeof doc.state === "object" && doc.state !== null
+    && "kind" in doc.state && typeof doc.state.kind === "string"
+  ) {
+    const args: Value[] = doc.args;
+    return { _id: doc._id, name: doc.name, args, scheduledTime: doc.scheduledTime, state: { kind: doc.state.kind } };
+  }
+  const id = typeof doc === "object" && doc !== null && "_id" in doc ? String(doc._id) : "?";
+  throw new Error(`convex-offline-host: the _scheduled_functions document ${id} is not what scheduled.ts expects `
+    + `(_id, name, args[], scheduledTime, state.kind; ${WRITTEN_AGAINST}): ${JSON.stringify(doc)}`);
+}
+
+/** convex-test's accessor, checked to have the two methods its typings do not declare. */
+export function rawAccessor(t: object): RawAccessor {
+  if ("runInComponent" in t && typeof t.runInComponent === "function" && "fun" in t && typeof t.fun === "function") {
+    const runInComponent = t.runInComponent;
+    const fun = t.fun;
+    return {
+      runInComponent: (componentPath, handler) => Promise.resolve(runInComponent.call(t, componentPath, handler)),
+      fun: (functionPath, args) => Promise.resolve(fun.call(t, functionPath, args)),
+    };
+  }
+  throw new Error(`convex-offline-host: convex-test's accessor has no runInComponent/fun methods, which scheduled.ts uses to restore scheduled functions (${WRITTEN_AGAINST})`);
+}
+
 export class ScheduledRecovery {
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly raw: RawAccessor;
 
   constructor(
-    private readonly t: Root,
+    t: Root,
     private readonly persistence: Persistence,
     /** "mutation" | "action" | "query" | null for a component's function path ("billing/sync:syncCustomer"). */
     private readonly kindOf: (componentPath: string, udfPath: string) => Promise<string | null>,
     private readonly log: Log,
     private readonly changed: () => void,
-  ) {}
+  ) {
+    this.raw = rawAccessor(t);
+  }
 
   /** Re-arm every pending job; settle the ones a crash left in progress. Returns counts. */
   async start(components: string[]): Promise<{ due: number; later: number; failed: number; rerun: number }> {
@@ -50,7 +87,7 @@ export class ScheduledRecovery {
     for (const path of components) {
       const db = this.persistence.db(path);
       if (!db) continue;
-      const jobs = Object.values(db._documents).filter((d) => d._id.endsWith("_scheduled_functions")) as unknown as Job[];
+      const jobs = Object.values(db._documents).filter((d) => d._id.endsWith("_scheduled_functions")).map(asJob);
       for (const job of jobs.sort((a, b) => a.scheduledTime - b.scheduledTime)) {
         if (job.state.kind === "pending") {
           if (job.scheduledTime <= now) counts.due += 1;
@@ -82,27 +119,30 @@ export class ScheduledRecovery {
   private arm(path: string, job: Job, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.run(path, job).finally(() => this.changed());
+      void this.run(path, job)
+        .catch((err: unknown) => this.log(`[scheduler] ${job.name} (${job._id}) not run: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => this.changed());
     }, Math.min(delayMs, 2 ** 31 - 1));
     timer.unref();
     this.timers.add(timer);
   }
 
   private async setState(path: string, id: string, kind: string, extra: Record<string, Value> = {}): Promise<boolean> {
-    const raw = this.t as unknown as RawAccessor;
     const db = this.persistence.db(path);
     if (!db) return false;
-    return (await raw.runInComponent(path, async () => {
+    const done = await this.raw.runInComponent(path, async () => {
       if (db.get("_scheduled_functions", id) === null) return false;
       db.patch("_scheduled_functions", id, { state: { kind }, ...extra });
       return true;
-    })) as boolean;
+    });
+    return done === true;
   }
 
   private async run(path: string, job: Job): Promise<void> {
-    const raw = this.t as unknown as RawAccessor;
+    const raw = this.raw;
     const db = this.persistence.db(path);
-    const current = db?.get("_scheduled_functions", job._id) as unknown as Job | null;
+    const doc = db?.get("_scheduled_functions", job._id) ?? null;
+    const current = doc === null ? null : asJob(doc);
     if (!current || current.state.kind !== "pending") return; // canceled or already handled
     await this.setState(path, job._id, "inProgress");
     this.log(`[scheduler] running ${job.name} (scheduled for ${new Date(job.scheduledTime).toISOString()}, restored after a restart)`);
