@@ -24,6 +24,7 @@ describe("plans.create", () => {
     ["a price interval Autumn does not have", { price: { amount: 5, interval: "fortnight" } }],
     ["a free trial length that is a string", { free_trial: { duration_length: "7" } }],
     ["an item reset interval Autumn does not have", { items: [{ feature_id: "seats", included: 1, reset: { interval: "decade" } }] }],
+    ["a price tier with neither amount nor flat_amount", { items: [{ feature_id: "standard_messages", price: { tiers: [{ to: "inf" }], billing_units: 1, billing_method: "usage_based" } }] }],
   ])("%s → 400 invalid_inputs, no plan created", async (_, extra) => {
     const before = catalog();
     const r = await t.rpc("plans.create", { plan_id: "bad_shape", name: "Bad shape", ...extra });

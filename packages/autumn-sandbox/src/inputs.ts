@@ -27,9 +27,14 @@ const additionalCurrency = z.object({ currency: z.string().min(1), amount: z.num
 
 // ── Plans (CatalogPlanParams: the fields catalogNormalise.ts reads; the rest pass through) ──
 
+/** UsageTierSchema: amount or flat_amount (or both); a missing amount is 0. */
+const tier = z.object({ to: z.union([z.number(), z.literal("inf")]), amount: z.number().optional(), flat_amount: z.number().optional() }).loose()
+  .refine((t) => t.amount !== undefined || t.flat_amount !== undefined, { message: "Either amount or flat_amount, or both must be defined" })
+  .transform((t) => ({ ...t, amount: t.amount ?? 0 }));
+
 const itemPrice = z.object({
   amount: z.number().optional(),
-  tiers: z.array(z.object({ to: z.union([z.number(), z.literal("inf")]), amount: z.number(), flat_amount: z.number().optional() }).loose()).optional(),
+  tiers: z.array(tier).optional(),
   tier_behavior: z.enum(["graduated", "volume"]).optional(),
   interval: resetInterval.optional(),
   interval_count: z.number().optional(),
