@@ -44,7 +44,7 @@ export interface CatalogItemParams {
   rollover?: unknown;
 }
 
-/** A plan's free trial as sent: planContent defaults the unit ("day") and card_required (true). */
+/** A plan's free trial as sent: planContent defaults the unit ("month", as Autumn's FreeTrialParamsV1Schema) and card_required (true). */
 export type CatalogFreeTrialParams = Pick<WireFreeTrial, "duration_length" | "on_end"> & Partial<Pick<WireFreeTrial, "duration_type" | "card_required">>;
 
 export interface CatalogPlanParams {

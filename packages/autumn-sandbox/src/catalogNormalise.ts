@@ -68,7 +68,7 @@ export function planContent(p: CatalogPlanParams): Omit<StoredPlan, "version" | 
       : null,
     items: (p.items ?? []).map(normaliseItem),
     free_trial: p.free_trial
-      ? { duration_length: p.free_trial.duration_length, duration_type: p.free_trial.duration_type ?? "day",
+      ? { duration_length: p.free_trial.duration_length, duration_type: p.free_trial.duration_type ?? "month",
           card_required: p.free_trial.card_required ?? true, on_end: p.free_trial.on_end ?? "bill" }
       : null,
     archived: Boolean(p.archived),

@@ -39,7 +39,8 @@ describe("plans.create", () => {
       items: [{ feature_id: "standard_messages", included: 1, reset: { interval: "month" } }], free_trial: { duration_length: 7 },
     });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: "good_shape", free_trial: { duration_length: 7, duration_type: "day", card_required: true } });
+    // Autumn's FreeTrialParamsV1Schema: a trial sent without a unit is counted in months.
+    expect(r.body).toMatchObject({ id: "good_shape", free_trial: { duration_length: 7, duration_type: "month", card_required: true } });
   });
 });
 

@@ -104,7 +104,7 @@ export function catalogFromConfig(mod: Record<string, unknown>): CatalogBody {
       : null,
     items: (p.items ?? []).map(item),
     free_trial: p.freeTrial
-      ? { duration_type: p.freeTrial.durationType ?? "day", duration_length: p.freeTrial.durationLength, card_required: p.freeTrial.cardRequired ?? true }
+      ? { duration_type: p.freeTrial.durationType ?? "month", duration_length: p.freeTrial.durationLength, card_required: p.freeTrial.cardRequired ?? true }
       : null,
   }));
   return { features, plans, skip_deletions: false };
