@@ -2,12 +2,15 @@
 // balance of exactly 50 (a fresh free org: 50 standard messages granted):
 // through withMeteredUsage (one balances.check with a lock per attempt, then
 // finalize) and, side by side on a second fresh org, through the naive
-// check → work → track. Then the throughput of reserve → work → confirm
-// through the sandbox on a large balance, alternating with the naive pattern
-// (3 rounds each, median), both doing the same work (one Convex mutation);
-// and the same for the Autumn calls alone (reserve = balances.check with a
-// lock, confirm = balances.finalize; naive = check + track), from the bench
-// process with the module's client, so convex-test's own cost is left out.
+// check → work → track. Then throughput on large balances (each pattern its
+// own org): the module in an action (withMeteredUsage, the message stored by
+// a meteredMutation that records the work done), the module for work that is
+// one mutation (runMeteredMutation), naive check → work → track, and check
+// with send_event → work — all storing the same message; back to back in each
+// round, order rotated, ratio = median of the per-round ratios. Last, the
+// Autumn calls alone (reserve = balances.check with a lock, confirm =
+// balances.finalize; naive = check + track), from the bench process with the
+// module's client, so convex-test's own cost is left out.
 import { ConvexError } from "convex/values";
 import { expect, it } from "vitest";
 import { internal } from "../convex/_generated/api";
