@@ -156,6 +156,10 @@ interface Registered {
   isMutation?: boolean;
   isAction?: boolean;
 }
+/** A registered Convex function as convex-test loads it: a function object carrying its `_handler`. */
+function isRegistered(value: unknown): value is Registered {
+  return typeof value === "function" && "_handler" in value && typeof value._handler === "function";
+}
 interface MetricsCtx { meta: { getTransactionMetrics(): Promise<{ documentsWritten: { used: number }; documentsRead: { used: number } }> } }
 
 export interface InstrumentOptions {
@@ -178,8 +182,8 @@ export function instrumentModules(map: typeof modules, runs: FunctionRun[], opts
     if (!prefixes.some((p) => path.startsWith(p))) return mod;
     const out: Record<string, unknown> = { ...mod };
     for (const [name, value] of Object.entries(mod)) {
-      if (typeof value !== "function" || !("_handler" in value)) continue;
-      const f = value as unknown as Registered;
+      if (!isRegistered(value)) continue;
+      const f = value;
       const kind = f.isAction ? "action" : f.isMutation ? "mutation" : "query";
       const fn = `${path.slice(2).replace(/\.ts$/, "")}:${name}`;
       out[name] = {
