@@ -13,6 +13,7 @@ import { makeFunctionReference, type FunctionReturnType } from "convex/server";
 import { api } from "../../../convex/_generated/api.js";
 import { startTestSandbox, type TestSandbox } from "../../autumn-sandbox/src/testing.js";
 import { BANNER, startOfflineHost, type OfflineHost } from "./host.js";
+import { Changes } from "./testing/changes.js";
 
 const CONVEX_DIR = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../convex");
 const SITE_URL = "http://127.0.0.1:5173";
@@ -24,6 +25,8 @@ let host: OfflineHost;
 const logs: string[] = [];
 let clockSkewMs = 0;
 const clients: ConvexClient[] = [];
+/** Notified by every callback that feeds a waitFor probe: log lines, socket messages, client callbacks. */
+const changes = new Changes();
 
 function wsClient(): ConvexClient {
   // `ws` is API-compatible with the browser WebSocket the client expects; its typings differ (no EventTarget).
@@ -33,14 +36,17 @@ function wsClient(): ConvexClient {
   return client;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n${logs.slice(-20).join("\n")}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** A callback that appends to `into` and wakes waitFor. */
+function recordTo<T>(into: T[]): (value: T) => void {
+  return (value) => {
+    into.push(value);
+    changes.notify();
+  };
+}
+
+/** Re-checks the probe each time `changes` is notified (never on a timer); fails after `timeoutMs`. */
+function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
+  return changes.until(probe, timeoutMs, () => `Timed out waiting for ${what}\n${logs.slice(-20).join("\n")}`);
 }
 
 /** The `data` a ConvexError carries to the client, or undefined. */
@@ -116,7 +122,7 @@ beforeAll(async () => {
       BILLING_ADMIN_EMAILS: "root@example.com",
     },
     crons: false,
-    log: (line) => logs.push(line),
+    log: recordTo(logs),
     now: () => Date.now() + clockSkewMs,
   });
 });
@@ -149,10 +155,10 @@ describe("convex offline host (real convex/, unmodified Convex clients)", () => 
 
     const client = wsClient();
     const authChanges: boolean[] = [];
-    client.setAuth(async () => token, (isAuthenticated) => authChanges.push(isAuthenticated));
+    client.setAuth(async () => token, recordTo(authChanges));
     const values: OrgBilling[] = [];
     const errors: unknown[] = [];
-    client.onUpdate(api.billing.api.getOrgBilling, {}, (v) => values.push(v), (e) => errors.push(e));
+    client.onUpdate(api.billing.api.getOrgBilling, {}, recordTo(values), recordTo(errors));
 
     const first = await waitFor("first getOrgBilling result", () => values[0]);
     expect(first.billing).toMatchObject({ organizationId: orgId, provisioned: false, plan: null });
@@ -204,7 +210,7 @@ describe("convex offline host (real convex/, unmodified Convex clients)", () => 
     for (const bad of [forged, unsigned]) {
       const client = wsClient();
       const authChanges: boolean[] = [];
-      client.setAuth(async () => bad, (isAuthenticated) => authChanges.push(isAuthenticated));
+      client.setAuth(async () => bad, recordTo(authChanges));
       await waitFor("auth failure reported", () => authChanges.includes(false));
       expect(authChanges).not.toContain(true);
       // The client reconnects without auth: functions see no identity.
@@ -220,7 +226,8 @@ describe("convex offline host (real convex/, unmodified Convex clients)", () => 
   test("nothing is pushed on a socket before its Connect (the client resets its versions on open)", async () => {
     const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/api/1.48.0/sync`);
     const received: string[] = [];
-    ws.on("message", (data) => received.push(String(data)));
+    const receive = recordTo(received);
+    ws.on("message", (data) => receive(String(data)));
     await new Promise((r) => ws.once("open", r));
     // A write lands while the socket is open but has not said Connect yet: a refresh runs.
     await authPost("/sign-up/email", { email: "early-bird@example.com", password: "early-bird-password", name: "Early" });
@@ -245,7 +252,7 @@ describe("convex offline host (real convex/, unmodified Convex clients)", () => 
 
       const client = wsClient();
       const authChanges: boolean[] = [];
-      client.setAuth(async () => token, (isAuthenticated) => authChanges.push(isAuthenticated));
+      client.setAuth(async () => token, recordTo(authChanges));
       await waitFor("expired token refused", () => authChanges.includes(false));
     } finally {
       clockSkewMs = 0;

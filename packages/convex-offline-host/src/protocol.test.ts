@@ -11,6 +11,7 @@ import { makeFunctionReference } from "convex/server";
 import { version } from "convex";
 import { decodeTs } from "./protocol.js";
 import { startOfflineHost, type OfflineHost } from "./host.js";
+import { Changes } from "./testing/changes.js";
 
 const FIXTURE = resolve(fileURLToPath(new URL(".", import.meta.url)), "__fixtures__/convex");
 
@@ -28,23 +29,28 @@ const shout = makeFunctionReference<"action", { body: string }, string>("message
 let host: OfflineHost;
 const logs: string[] = [];
 const closers: Array<() => unknown> = [];
+/** Notified by every callback that feeds an `until` probe: socket messages and closes, client updates. */
+const changes = new Changes();
 
 beforeAll(async () => {
-  host = await startOfflineHost({ convexDir: FIXTURE, port: 0, log: (l) => logs.push(l), pollIntervalMs: 100 });
+  host = await startOfflineHost({ convexDir: FIXTURE, port: 0, log: recordTo(logs), pollIntervalMs: 100 });
 });
 afterAll(async () => {
   for (const c of closers) await c();
   await host?.close();
 });
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Re-checks the probe each time `changes` is notified (never on a timer); fails after `timeoutMs`. */
+function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+  return changes.until(probe, timeoutMs, () => `Timed out waiting for ${what}`);
+}
+
+/** A callback that appends to `into` and wakes `until`. */
+function recordTo<T>(into: T[]): (value: T) => void {
+  return (value) => {
+    into.push(value);
+    changes.notify();
+  };
 }
 
 /** A bare protocol client: what it sends and, in order, everything it got. */
@@ -52,8 +58,12 @@ async function raw(sessionId = crypto.randomUUID()) {
   const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/api/${version}/sync`);
   const got: Msg[] = [];
   let closed = false;
-  ws.on("message", (data) => got.push(JSON.parse(String(data)) as Msg));
-  ws.on("close", () => (closed = true));
+  const receive = recordTo(got);
+  ws.on("message", (data) => receive(JSON.parse(String(data)) as Msg));
+  ws.on("close", () => {
+    closed = true;
+    changes.notify();
+  });
   await new Promise((r, j) => ws.once("open", r).once("error", j));
   closers.push(() => ws.close());
   const sendMsg = (m: Record<string, unknown>) => ws.send(JSON.stringify(m));
@@ -157,7 +167,7 @@ describe("unmodified ConvexClient against the fixture", () => {
   test("a resolved mutation is already reflected in subscriptions; actions; ConvexError data", async () => {
     const c = client();
     const seen: Array<Array<{ body: string }>> = [];
-    c.onUpdate(list, {}, (v) => seen.push(v));
+    c.onUpdate(list, {}, recordTo(seen));
     await until("initial list", () => seen.length > 0);
     await c.mutation(send, { body: "reflected" });
     expect(seen.at(-1)?.some((m) => m.body === "reflected")).toBe(true);
@@ -173,14 +183,14 @@ describe("unmodified ConvexClient against the fixture", () => {
   test("writes by scheduled functions and crons reach subscribers", async () => {
     const c = client();
     const seen: Array<Array<{ body: string }>> = [];
-    c.onUpdate(list, {}, (v) => seen.push(v));
+    c.onUpdate(list, {}, recordTo(seen));
     await c.mutation(sendLater, { body: "later", delayMs: 200 });
     expect(seen.at(-1)?.some((m) => m.body === "later")).toBe(false);
     await until("scheduled insert pushed", () => seen.at(-1)?.some((m) => m.body === "later"), 5000);
 
     expect(host.cronNames).toEqual(["tick"]);
     const tickCounts: number[] = [];
-    c.onUpdate(ticks, {}, (v) => tickCounts.push(v));
+    c.onUpdate(ticks, {}, recordTo(tickCounts));
     await until("ticks subscribed", () => tickCounts.length > 0);
     expect((await host.runCron("tick")).success).toBe(true);
     await until("cron write pushed", () => tickCounts.at(-1) === 1);
