@@ -218,7 +218,18 @@ export const alertInput = v.object({
   threshold: v.number(),
 });
 
-/** The org's usage alerts, as a whole list (what the form shows). */
+type AlertRequest = Required<Request>["usageAlerts"][number];
+/** An alert the owner's form can show and edit: one feature, a share used or an amount left, no event filter. */
+export const formManagesAlert = (a: { featureId?: string | null; thresholdType: string; filter?: unknown }): boolean =>
+  !!a.featureId && (a.thresholdType === "usage_percentage" || a.thresholdType === "remaining") && (a.filter === undefined || (Array.isArray(a.filter) && a.filter.length === 0));
+const alertKey = (a: { featureId?: string | null; thresholdType: string; threshold: number }) => `${a.featureId}:${a.thresholdType}:${a.threshold}`;
+
+/**
+ * The org's usage alerts the form manages, as a whole list (what the form
+ * shows). Alerts set elsewhere that the form cannot express (any feature,
+ * other threshold types, filters) are kept as they are, and a listed alert
+ * that already exists keeps its own settings (enabled, name).
+ */
 export const setUsageAlerts = ownerAction({
   args: { alerts: v.array(alertInput) },
   returns: billingControls,
@@ -233,9 +244,11 @@ export const setUsageAlerts = ownerAction({
       if (seen.has(key)) invalid("alerts", "The same alert is listed twice");
       seen.add(key);
     }
-    return editControls(ctx, ctx.viewer.organizationId, () => ({
-      usageAlerts: alerts.map((a) => ({ featureId: a.featureId, enabled: true, threshold: a.threshold, thresholdType: a.thresholdType })),
-    }));
+    return editControls(ctx, ctx.viewer.organizationId, (own) => {
+      const existing = new Map(own.usageAlerts.filter(formManagesAlert).map((a) => [alertKey(a), a]));
+      const listed = alerts.map((a): AlertRequest => existing.get(alertKey(a)) ?? { featureId: a.featureId, enabled: true, threshold: a.threshold, thresholdType: a.thresholdType });
+      return { usageAlerts: [...own.usageAlerts.filter((a) => !formManagesAlert(a)), ...listed] };
+    });
   },
 });
 

@@ -102,6 +102,27 @@ describe("spend and usage controls", () => {
 });
 
 describe("usage alerts (no webhook: the cache sees the crossing)", () => {
+  it("saving the form's alerts keeps the ones it cannot show, and a kept alert keeps its own settings", async () => {
+    const orgId = await newOrg();
+    // Set in Autumn directly (dashboard or API): any-feature, a remaining share, and a disabled 50 % alert.
+    await b.autumn.autumn.customers.update({ customerId: orgId, billingControls: { usageAlerts: [
+      { enabled: true, threshold: 90, thresholdType: "usage_percentage" },
+      { featureId: "standard_messages", enabled: true, threshold: 10, thresholdType: "remaining_percentage" },
+      { featureId: "standard_messages", enabled: false, threshold: 50, thresholdType: "usage_percentage" },
+    ] } });
+    await b.as(owner, orgId).action(api.billing.controlsApi.setUsageAlerts, { alerts: [
+      { featureId: "standard_messages", thresholdType: "usage_percentage", threshold: 50 },
+      { featureId: "standard_messages", thresholdType: "remaining", threshold: 5 },
+    ] });
+    const alerts = (await b.autumn.autumn.customers.get({ customerId: orgId })).billingControls.usageAlerts ?? [];
+    expect(alerts.map((a) => [a.featureId ?? null, a.thresholdType, a.threshold, a.enabled]).sort()).toEqual([
+      [null, "usage_percentage", 90, true],
+      ["standard_messages", "remaining", 5, true],
+      ["standard_messages", "remaining_percentage", 10, true],
+      ["standard_messages", "usage_percentage", 50, false],
+    ].sort());
+  });
+
   it("80 % of standard messages: one notification and one owner email per period, whatever happens after", async () => {
     const orgId = await newOrg(true);
     const as = b.as(owner, orgId);

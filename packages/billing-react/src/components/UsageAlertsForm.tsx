@@ -29,8 +29,12 @@ export function UsageAlertsForm() {
   const { controls, canManage } = view.data;
   const features = view.data.features.filter((f) => f.included !== false);
   const name = (id: string | null) => (id ? view.data.features.find((f) => f.featureId === id)?.name ?? id : "any feature");
+  // The alerts this form edits; the others (plan defaults, any-feature or other kinds set in Autumn) are shown and
+  // left alone — the server keeps them when the form saves its list.
+  const editable = (a: { source: string | null; featureId: string | null; thresholdType: string }) =>
+    a.source !== "plan" && a.featureId !== null && (a.thresholdType === "usage_percentage" || a.thresholdType === "remaining");
   const current: AlertInput[] = controls.usageAlerts
-    .filter((a) => a.source !== "plan" && a.featureId !== null && (a.thresholdType === "usage_percentage" || a.thresholdType === "remaining"))
+    .filter(editable)
     .map((a) => ({ featureId: a.featureId as string, thresholdType: a.thresholdType as AlertInput["thresholdType"], threshold: a.threshold }));
   const chosen = featureId || features[0]?.featureId || "";
   const add = async (e: FormEvent) => {
@@ -51,7 +55,7 @@ export function UsageAlertsForm() {
           {controls.usageAlerts.map((a) => (
             <li key={`${a.featureId}:${a.thresholdType}:${a.threshold}`}>
               <span>{describeAlert(a, name(a.featureId))}{a.source === "plan" ? " (plan default)" : ""}</span>
-              {canManage && a.source !== "plan" ? (
+              {canManage && editable(a) ? (
                 <button type="button" className="billing-button billing-button--small" disabled={task.pending}
                   aria-label={`Remove alert: ${describeAlert(a, name(a.featureId))}`} onClick={() => remove(a)}>
                   Remove
