@@ -36,10 +36,6 @@ export function membershipIn(ctx: BillingCtx, organizationId: string, userId: st
   return host.membership(ctx, organizationId, userId);
 }
 
-/** The host's role name in an organization, or null when not a member (prefer membershipIn + permissions). */
-export async function roleIn(ctx: BillingCtx, organizationId: string, userId: string): Promise<string | null> {
-  return (await membershipIn(ctx, organizationId, userId))?.role ?? null;
-}
 
 /** May this viewer change billing? */
 export function canManage(viewer: { permissions: readonly Permission[] }): boolean {

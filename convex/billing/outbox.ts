@@ -4,7 +4,7 @@
 // go to owners only, so members and admins of the org see nothing here.
 import { v } from "convex/values";
 import { query } from "../_generated/server";
-import { requireCaller, roleIn } from "./functions";
+import { canManage, membershipIn, requireCaller } from "./functions";
 import { emailProvider } from "./email";
 import { outboxFields } from "./spendSchema";
 
@@ -25,7 +25,9 @@ export const listOutbox = query({
       return { provider, scope: "all" as const, emails: await ctx.db.query("billingEmailOutbox").withIndex("by_createdAt").order("desc").take(n) };
     }
     const orgId = caller.activeOrganizationId;
-    if (!orgId || (await roleIn(ctx, orgId, caller.userId)) !== "owner") return { provider, scope: "none" as const, emails: [] };
+    // The billing emails go to the people who manage billing: they may read them (the host maps its roles to that).
+    const membership = orgId ? await membershipIn(ctx, orgId, caller.userId) : null;
+    if (!orgId || !membership || !canManage(membership)) return { provider, scope: "none" as const, emails: [] };
     const emails = await ctx.db.query("billingEmailOutbox").withIndex("by_org_createdAt", (q) => q.eq("organizationId", orgId)).order("desc").take(n);
     return { provider, scope: "organization" as const, emails };
   },
