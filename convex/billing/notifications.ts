@@ -3,8 +3,8 @@
 //
 // Two sources, one dedupe key, so each threshold alerts ONCE per period:
 //  - Autumn's webhooks (balances.usage_alert_triggered, balances.limit_reached,
-//    billing.auto_topup_succeeded/_failed), handed over by webhook.ts after
-//    its own event-id ledger (`recordSpendEvent`);
+//    billing.auto_topup_succeeded/_failed), handed over by webhook.ts in the
+//    same transaction as its event-id ledger (`recordSpendEvent`);
 //  - the cache, for deployments without a webhook: whenever cached balances
 //    change (`detectCrossings`, called where the cache writes balances), the
 //    org's alerts are evaluated with Autumn's crossing rules (§1.8).
@@ -13,7 +13,6 @@
 // `limit:<feature>:<limitType>:<period>`; `topup:<event id>`.
 import { v } from "convex/values";
 import type { MutationCtx } from "../_generated/server";
-import { internalMutation } from "../_generated/server";
 import { loadCustomerDoc, loadFeatures } from "./cache";
 import { enqueueEmail, ownerEmails } from "./email";
 import { host } from "./host";
@@ -103,37 +102,36 @@ export function spendEventOf(event: unknown): SpendEvent | null {
   };
 }
 
-export const recordSpendEvent = internalMutation({
-  args: { organizationId: v.string(), eventId: v.string(), event: spendEvent },
-  returns: v.boolean(),
-  handler: async (ctx, { organizationId, eventId, event: e }) => {
-    const doc = await loadCustomerDoc(ctx, organizationId);
-    const features = await loadFeatures(ctx);
-    const name = e.featureId ? (features.get(e.featureId)?.name ?? e.featureId) : "usage";
-    const period = periodOf(doc?.balances.find((b) => b.featureId === e.featureId));
-    const base = { organizationId, featureId: e.featureId, source: "webhook" as const };
-    if (e.type === "balances.usage_alert_triggered" && e.thresholdType && e.threshold !== null) {
-      return notify(ctx, { ...base, kind: "usage_alert", ...alertText(name, e.thresholdType, e.threshold),
-        dedupeKey: `alert:${e.featureId ?? "*"}:${e.thresholdType}:${e.threshold}:${period}` });
-    }
-    if (e.type === "balances.limit_reached") {
-      const limit = e.limitType ?? "included";
-      return notify(ctx, { ...base, kind: "limit_reached", title: `${name} limit reached`,
-        body: `Your organization reached ${LIMIT_TEXT[limit] ?? limit} for ${name}. Owners can raise it on the billing page.`,
-        dedupeKey: `limit:${e.featureId ?? "*"}:${limit}:${period}` });
-    }
-    if (e.type === "billing.auto_topup_succeeded") {
-      return notify(ctx, { ...base, kind: "auto_topup_succeeded", title: `${name} topped up`,
-        body: `Auto top-up bought ${e.quantity ?? "more"} ${name} with the card on file.`, dedupeKey: `topup:${eventId}`, email: false });
-    }
-    if (e.type === "billing.auto_topup_failed") {
-      const why = e.reason ? e.reason.replace(/_/g, " ") : "unknown reason";
-      return notify(ctx, { ...base, kind: "auto_topup_failed", title: `Auto top-up of ${name} failed`,
-        body: `Auto top-up of ${name} failed (${why}). Check the card on file and the top-up settings on the billing page.`, dedupeKey: `topup:${eventId}` });
-    }
-    return false;
-  },
-});
+/** A spend event from Autumn's webhook as a notification, in the caller's transaction (webhook.ts records the event in the same one). */
+export async function recordSpendEvent(
+  ctx: MutationCtx, { organizationId, eventId, event: e }: { organizationId: string; eventId: string; event: SpendEvent },
+): Promise<boolean> {
+  const doc = await loadCustomerDoc(ctx, organizationId);
+  const features = await loadFeatures(ctx);
+  const name = e.featureId ? (features.get(e.featureId)?.name ?? e.featureId) : "usage";
+  const period = periodOf(doc?.balances.find((b) => b.featureId === e.featureId));
+  const base = { organizationId, featureId: e.featureId, source: "webhook" as const };
+  if (e.type === "balances.usage_alert_triggered" && e.thresholdType && e.threshold !== null) {
+    return notify(ctx, { ...base, kind: "usage_alert", ...alertText(name, e.thresholdType, e.threshold),
+      dedupeKey: `alert:${e.featureId ?? "*"}:${e.thresholdType}:${e.threshold}:${period}` });
+  }
+  if (e.type === "balances.limit_reached") {
+    const limit = e.limitType ?? "included";
+    return notify(ctx, { ...base, kind: "limit_reached", title: `${name} limit reached`,
+      body: `Your organization reached ${LIMIT_TEXT[limit] ?? limit} for ${name}. Owners can raise it on the billing page.`,
+      dedupeKey: `limit:${e.featureId ?? "*"}:${limit}:${period}` });
+  }
+  if (e.type === "billing.auto_topup_succeeded") {
+    return notify(ctx, { ...base, kind: "auto_topup_succeeded", title: `${name} topped up`,
+      body: `Auto top-up bought ${e.quantity ?? "more"} ${name} with the card on file.`, dedupeKey: `topup:${eventId}`, email: false });
+  }
+  if (e.type === "billing.auto_topup_failed") {
+    const why = e.reason ? e.reason.replace(/_/g, " ") : "unknown reason";
+    return notify(ctx, { ...base, kind: "auto_topup_failed", title: `Auto top-up of ${name} failed`,
+      body: `Auto top-up of ${name} failed (${why}). Check the card on file and the top-up settings on the billing page.`, dedupeKey: `topup:${eventId}` });
+  }
+  return false;
+}
 
 // ── source 2: the cache (no webhook configured) ──────────────────────────────
 

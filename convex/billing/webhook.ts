@@ -33,7 +33,7 @@ import { billingErrorCode } from "./errors";
 import { customerToRow } from "./mapping";
 import { guardCustomer } from "./ownershipGuard";
 import { host } from "./host";
-import { spendEventOf } from "./notifications";
+import { recordSpendEvent, spendEvent, spendEventOf } from "./notifications";
 import { CUSTOMER_EXPAND, customerSyncResult, type CustomerSyncResult } from "./sync";
 
 /** Delay before the scheduled sync starts: events for one change that arrive together share one sync. */
@@ -119,14 +119,13 @@ export const autumnWebhook = httpAction(async (ctx, request) => {
     return json(400, { error: "invalid_json" });
   }
   const type = str(field(event, "type")) ?? "unknown";
+  const spend = spendEventOf(event);
   const status: WebhookOutcome = await ctx.runMutation(internal.billing.webhook.recordEvent, {
     eventId: headers["svix-id"],
     type,
     organizationId: customerIdOf(event),
+    ...(spend ? { spend } : {}),
   });
-  // Spend events (usage alerts, limits, auto top-ups) also become notifications (notifications.ts).
-  const spend = status === "accepted" || status === "coalesced" ? spendEventOf(event) : null;
-  if (spend) await ctx.runMutation(internal.billing.notifications.recordSpendEvent, { organizationId: customerIdOf(event) ?? "", eventId: headers["svix-id"], event: spend });
   return json(200, { status });
 });
 
@@ -147,9 +146,13 @@ async function isOrganization(ctx: MutationCtx, organizationId: string): Promise
 
 /** Ledger + dedupe + (coalesced) sync scheduling, in one transaction. */
 export const recordEvent = internalMutation({
-  args: { eventId: v.string(), type: v.string(), organizationId: v.union(v.string(), v.null()) },
+  args: {
+    eventId: v.string(), type: v.string(), organizationId: v.union(v.string(), v.null()),
+    /** A usage alert, limit or auto top-up: also a notification, in this same transaction (a retry is a duplicate). */
+    spend: v.optional(spendEvent),
+  },
   returns: webhookOutcome,
-  handler: async (ctx, { eventId, type, organizationId }): Promise<WebhookOutcome> => {
+  handler: async (ctx, { eventId, type, organizationId, spend }): Promise<WebhookOutcome> => {
     const seen = await ctx.db.query("billingWebhookEvents").withIndex("by_eventId", (q) => q.eq("eventId", eventId)).first();
     if (seen) return "duplicate";
 
@@ -178,6 +181,8 @@ export const recordEvent = internalMutation({
       receivedAt: Date.now(),
       syncJobId,
     });
+    // Spend events (usage alerts, limits, auto top-ups) also become notifications (notifications.ts).
+    if (spend && organizationId !== null && outcome !== "ignored") await recordSpendEvent(ctx, { organizationId, eventId, event: spend });
     return outcome;
   },
 });
