@@ -382,6 +382,17 @@ describe("rollovers", () => {
     expect(c).toMatchObject({ granted: 150, remaining: 150 });
   });
 
+  it("a catalog update whose item no longer carries a rollover removes it from the plan", async () => {
+    const feature = { feature_id: "tokens", name: "Tokens", type: "metered", consumable: true };
+    const item = { feature_id: "tokens", included: 10, reset: { interval: "month" } };
+    const plan = (rollover?: Record<string, unknown>) => ({ plan_id: "unrolled", name: "Unrolled", group: "unrolled", items: [{ ...item, ...(rollover ? { rollover } : {}) }] });
+    expect((await t.rpc("catalog.update", { features: [feature], plans: [plan({ max: 5, expiry_duration_type: "month" })] })).status).toBe(200);
+    const itemOf = async () => ((await t.rpc("plans.get", { plan_id: "unrolled" })).body.items as Array<Record<string, unknown>>)[0];
+    expect((await itemOf())?.rollover).toMatchObject({ max: 5 });
+    expect((await t.rpc("catalog.update", { features: [feature], plans: [plan()] })).status).toBe(200);
+    expect((await itemOf())?.rollover).toBeUndefined();
+  });
+
   it("a forever rollover reports expires_at 0", async () => {
     await t.rpc("plans.create", {
       plan_id: "rolling_forever", name: "Rolling forever", group: "rolling_forever",

@@ -146,10 +146,10 @@ export const ROUTES: Record<string, Handler> = {
   "plans.create": (ctx, b) => {
     const input = parsePlan(b);
     const controls = parseControls(input.billing_controls);
-    const rollovers = validatedRollovers([input]);
+    validateRollovers([input]);
     const plan = createPlan(ctx.state, input, ctx.now(), { multiCurrency: ctx.multiCurrency });
     setPlanControls(ctx, plan.id, controls);
-    Object.assign((ctx.state.plan_rollovers ??= {}), rollovers);
+    storePlanRollovers(ctx.state, [input]);
     return planOut(ctx, plan);
   },
   // Plan-level default billing controls (and plain renames) on an existing plan.
@@ -169,9 +169,10 @@ export const ROUTES: Record<string, Handler> = {
   "catalog.preview_update": (ctx, b) => previewCatalog(ctx.state, parseCatalogBody(b)),
   "catalog.update": (ctx, b) => {
     const body = parseCatalogBody(b);
-    const rollovers = validatedRollovers(body.plans);
+    validateRollovers(body.plans);
     const preview = applyCatalog(ctx.state, body, ctx.now(), { multiCurrency: ctx.multiCurrency });
-    Object.assign((ctx.state.plan_rollovers ??= {}), rollovers);
+    // Stored for real once the catalog applied: a plan whose items no longer carry a rollover loses it.
+    storePlanRollovers(ctx.state, body.plans);
     return { success: true, ...preview };
   },
   "rewards.list": () => ({ list: [] }),
@@ -285,10 +286,8 @@ function planOut(ctx: Ctx, plan: StoredPlan, extra: Record<string, unknown> = {}
 }
 
 /** Item rollover configs of plan bodies, validated before anything changes. */
-function validatedRollovers(plans: readonly PlanRolloverSource[]): Record<string, Record<string, Record<string, unknown>>> {
-  const tmp: Pick<SandboxState, "plan_rollovers"> = { plan_rollovers: {} };
-  storePlanRollovers(tmp, plans);
-  return tmp.plan_rollovers ?? {};
+function validateRollovers(plans: readonly PlanRolloverSource[]): void {
+  storePlanRollovers({ plan_rollovers: {} }, plans); // throws on a bad rollover before anything is applied
 }
 
 /** Store customer-level controls sent on create/update (controls.ts). */
