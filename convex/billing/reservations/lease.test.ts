@@ -9,6 +9,7 @@ import { api, internal } from "../../_generated/api";
 import { withMeteredUsage } from "../meteredUsage";
 import { startBillingTest, type BillingTest, type TestUser } from "../testing.helpers";
 import { LEASE_BLOCK, LEASE_HEAT_CALLS, LEASE_MAX_BLOCK, LEASE_MIN_HEADROOM, leaseBlockFor } from "./lease";
+import { settleWorkDone } from "./settle";
 
 const FEATURE = "standard_messages";
 let b: BillingTest;
@@ -155,5 +156,40 @@ describe("leases", () => {
     expect(await autumnBalance(orgId)).toEqual({ remaining: 100_000 - 40, usage: 40 });
     expect(heldLocks(orgId)).toBe(0);
     expect(await ledger(orgId)).toBe(40);
+  });
+});
+
+describe("lease settlement", () => {
+  it("a leased operation the sweeper listed before its lease closed is not billed again from that stale row", { timeout: 30_000 }, async () => {
+    const orgId = await newOrg("Stale Co", 100_000);
+    expect(await run(orgId, LEASE_HEAT_CALLS + 5, 1, "stale")).toMatchObject({ ok: LEASE_HEAT_CALLS + 5 });
+    await b.drainScheduled();
+    const stale = (await rows(orgId)).find((r) => r.leaseLockId && r.state === "work_done");
+    if (!stale) throw new Error("expected a leased operation waiting for its lease");
+    await closeAllLeases(orgId); // the lease's confirm bills it, and settles the row
+    expect(await b.t.action((ctx) => settleWorkDone(ctx, stale))).toBe("skipped");
+    await b.drainScheduled();
+    expect(await autumnBalance(orgId)).toEqual({ remaining: 100_000 - (LEASE_HEAT_CALLS + 5), usage: LEASE_HEAT_CALLS + 5 });
+  });
+
+  it("a lease settlement Autumn refuses schedules one retry per failure, not two", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg("Retry Co", 100_000);
+    expect(await run(orgId, LEASE_HEAT_CALLS + 3, 1, "retry")).toMatchObject({ ok: LEASE_HEAT_CALLS + 3 });
+    await b.drainScheduled();
+    const lease = (await rows(orgId)).find((r) => r.leaseSlot && r.state === "reserved");
+    if (!lease) throw new Error("expected an open lease");
+    await b.autumn.control("/sandbox/faults", { route: "balances.finalize", mode: "error", status: 500, count: 1000 });
+    try {
+      const retries = async () => (await b.t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect()))
+        .filter((j) => j.name.includes("settleOne") && j.state.kind === "pending" && (j.args[0] as { lockId?: string }).lockId === lease.lockId).length;
+      await b.t.action(internal.billing.reservations.leasing.closeLease, { lockId: lease.lockId });
+      expect(await retries()).toBe(1);
+      await b.t.action(internal.billing.reservations.settle.settleOne, { lockId: lease.lockId, attempt: 1 });
+      expect(await retries()).toBe(2); // the first, still waiting, and this failure's own
+    } finally {
+      await b.autumn.control("/sandbox/faults", undefined, "DELETE");
+    }
+    await b.t.action(internal.billing.reservations.settle.settleOne, { lockId: lease.lockId, attempt: 1 });
+    expect((await rows(orgId)).find((r) => r.lockId === lease.lockId)?.state).toBe("settled");
   });
 });

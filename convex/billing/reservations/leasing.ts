@@ -83,7 +83,10 @@ export async function closeLeaseNow(ctx: ActionCtx, lockId: string): Promise<Ste
     await ctx.scheduler.runAfter(0, internal.billing.sync.syncCustomer, { organizationId: lease.organizationId });
     return "done";
   }
-  return settleLease(ctx, lease);
+  const settled = await settleLease(ctx, lease);
+  // Autumn did not take it: the background settler retries it with its backoff (settle.ts), once.
+  if (settled === "retry") await ctx.scheduler.runAfter(CLOSE_RETRY_MS, internal.billing.reservations.settle.settleOne, { lockId, attempt: 1 });
+  return settled;
 }
 
 export const closeLease = internalAction({
@@ -101,8 +104,8 @@ export async function settleLease(ctx: ActionCtx, row: Row): Promise<StepResult>
   const spent = row.spent ?? 0;
   const result = await confirmOrTrack({ organizationId: row.organizationId, featureId: row.featureId, lockId: row.lockId, units: spent, heldUnits: row.units, expiresAt: row.expiresAt });
   if (!result.ok) {
+    // The caller owns the retry (settleOne's backoff, or closeLeaseNow scheduling it): scheduling one here too doubled them.
     await ctx.runMutation(internal.billing.reservations.store.noteAttempt, { lockId: row.lockId, error: result.error });
-    await ctx.scheduler.runAfter(CLOSE_RETRY_MS, internal.billing.reservations.settle.settleOne, { lockId: row.lockId, attempt: 1 });
     return "retry";
   }
   await ctx.runMutation(internal.billing.reservations.store.advance, { lockId: row.lockId, event: { type: "settled", by: result.by }, ...(result.balances ? { balances: result.balances } : {}) });

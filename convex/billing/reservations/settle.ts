@@ -23,8 +23,11 @@ export type StepResult = "done" | "retry" | "skipped";
 export async function settleWorkDone(ctx: ActionCtx, row: Row): Promise<StepResult> {
   if (row.state !== "work_done") return "skipped";
   if (row.leaseLockId) {
-    const lease = await ctx.runQuery(internal.billing.reservations.store.get, { lockId: row.leaseLockId });
-    if (lease?.state === "reserved") return "skipped"; // its lease's confirm bills it
+    // Decided from one fresh snapshot of the row and its lease, never from the caller's (the sweeper's list may be
+    // stale): while the lease is open its confirm bills the row; once it closed, the row is either settled with it
+    // (closeLeaseTx) or was done after the close and is billed alone here.
+    const own = await ctx.runQuery(internal.billing.reservations.store.leasedOpToSettle, { lockId: row.lockId });
+    if (!own) return "skipped";
   }
   if (row.leaseSlot) return settleLease(ctx, row);
   crashPoint("during_confirm", row.lockId, "before");

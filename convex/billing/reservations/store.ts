@@ -288,6 +288,18 @@ export const get = internalQuery({
   handler: async (ctx, { lockId }) => rowByLockId(ctx, lockId),
 });
 
+/** A leased operation still owed on its own: work_done, and its lease no longer open (so the lease's confirm did not bill it). */
+export const leasedOpToSettle = internalQuery({
+  args: { lockId: v.string() },
+  returns: v.boolean(),
+  handler: async (ctx, { lockId }) => {
+    const row = await rowByLockId(ctx, lockId);
+    if (!row || row.state !== "work_done" || !row.leaseLockId) return false;
+    const lease = await rowByLockId(ctx, row.leaseLockId);
+    return lease?.state !== "reserved";
+  },
+});
+
 /** Rows whose action is gone (machine.isAbandoned at `now`), oldest first, at most `limit` per state. */
 export const listAbandoned = internalQuery({
   args: { now: v.number(), limit: v.number() },
