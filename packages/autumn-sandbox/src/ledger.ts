@@ -1,8 +1,8 @@
 // The balance ledger: how usage is drawn down from a feature's grants
 // (rollover pots first, then deduction order, then overage under the
-// policy), refunded, given back after a reservation, and whether a check
-// would be allowed. Grant creation, order and resets are in grants.ts, the
-// Balance object in balances.ts. Every rule here is one of
+// policy), refunded and given back after a reservation. Whether a check is
+// allowed is decided in enforcement.ts; grant creation, order and resets are
+// in grants.ts, the Balance object in balances.ts. Every rule here is one of
 // autumn-behaviours.md (numbers in comments refer to it).
 
 import type { CustomerRecord, Grant, SandboxState } from "./state.js";
@@ -168,43 +168,4 @@ export function giveBack(customer: CustomerRecord, taken: Taken[], fraction = 1)
     back.push({ grant_id: g.id, amount: -amount });
   }
   return back;
-}
-
-// ── Allowed (autumn-api.md §4.2) ───────────────────────────────────────────
-
-/** The ladder of §4.2 applied to one balance (the grants of a single feature), in units of that feature. */
-function balanceAllows(state: SandboxState, grants: Grant[], required: number): boolean {
-  if (grants.some((g) => g.unlimited)) return true;
-  let capacity = 0;
-  for (const g of grants) {
-    capacity += Math.max(0, granted(g) - g.usage);
-    if (g.overage_allowed) {
-      if (g.max_purchase === null) return true;
-      capacity += Math.max(0, g.max_purchase - Math.max(0, g.usage - granted(g)));
-    }
-  }
-  return capacity + 1e-9 >= required;
-}
-
-/**
- * Whether a check for `required` units of `featureId` is allowed. Like the
- * real server (getCheckDataV2 → getFeatureToUseForCheck), ONE balance is
- * judged, not the sum: the feature's own if it alone allows the amount;
- * otherwise the first credit system whose balance covers the unconverted
- * amount (else the first credit system), judged at amount × credit cost.
- * Deductions (track) still walk every source in deduction order.
- */
-export function isAllowed(state: SandboxState, customer: CustomerRecord, featureId: string, required: number, now: number): boolean {
-  const grants = grantsInOrder(state, customer, featureId, now);
-  if (grants.length === 0) return false;
-  if (state.features[featureId]?.type === "boolean") return true;
-  if (required < 0) return true;
-  const own = grants.filter((g) => g.feature_id === featureId);
-  if (own.length > 0 && balanceAllows(state, own, required)) return true;
-  const creditIds = [...new Set(grants.filter((g) => g.feature_id !== featureId).map((g) => g.feature_id))];
-  if (creditIds.length === 0) return false;
-  const bySystem = creditIds.map((id) => grants.filter((g) => g.feature_id === id));
-  const chosen = bySystem.find((gs) => balanceAllows(state, gs, required)) ?? (bySystem[0] as Grant[]);
-  const cost = rateFor(state, chosen[0] as Grant, featureId);
-  return balanceAllows(state, chosen, required * cost);
 }
