@@ -96,11 +96,6 @@ export class WebhookSender {
     this.timers.set(t, d);
   }
 
-  /** Wait until nothing is in flight (retries still pending are not awaited). */
-  async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
-  }
-
   /**
    * Attempt every queued delivery to the end, now: awaits the requests in
    * flight and runs each retry that is waiting for its backoff at once (its
