@@ -7,12 +7,9 @@ import { renderFeature } from "./catalogRender.js";
 import { granted, grantsInOrder, isLive } from "./grants.js";
 import { livePots, potRemaining, renderPots } from "./rollovers.js";
 
-function remainingOf(state: SandboxState, g: Grant): number {
-  const f = state.features[g.feature_id];
-  const raw = granted(g) - g.usage;
-  // 2.1+ floors remaining at 0: overage shows as usage > granted (§1.4, #8, #14).
-  void f;
-  return Math.max(0, raw);
+// 2.1+ floors remaining at 0: overage shows as usage > granted (§1.4, #8, #14).
+function remainingOf(g: Grant): number {
+  return Math.max(0, granted(g) - g.usage);
 }
 
 export function renderBalance(
@@ -37,7 +34,7 @@ export function renderBalance(
     feature_id: featureId,
     ...(expandFeature ? { feature: renderFeature(f) } : {}),
     granted: limited.reduce((s, g) => s + granted(g), 0) + potGranted,
-    remaining: limited.reduce((s, g) => s + remainingOf(state, g) + potRemaining(g, now), 0),
+    remaining: limited.reduce((s, g) => s + remainingOf(g) + potRemaining(g, now), 0),
     usage: grants.reduce((s, g) => s + g.usage, 0) + potUsage,
     unlimited,
     overage_allowed: Boolean(overage),
@@ -48,7 +45,7 @@ export function renderBalance(
       plan_id: g.plan_id,
       included_grant: g.included_grant,
       prepaid_grant: g.prepaid_grant,
-      remaining: g.unlimited ? 0 : remainingOf(state, g),
+      remaining: g.unlimited ? 0 : remainingOf(g),
       usage: g.usage,
       unlimited: g.unlimited,
       reset: g.reset && g.next_reset_at !== null
