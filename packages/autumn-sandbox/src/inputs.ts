@@ -69,7 +69,7 @@ const planFreeTrial = z.object({
   on_end: z.enum(["bill", "revert"]).optional(),
 }).loose();
 
-export const catalogPlan = z.object({
+const catalogPlan = z.object({
   plan_id: id,
   name: z.string().min(1),
   description: z.string().nullish(),
@@ -123,7 +123,7 @@ const attachFreeTrial = z.object({
   on_end: z.enum(["bill", "revert"]).optional(),
 }).loose();
 
-export const attachInput = z.object({
+const attachInput = z.object({
   customer_id: id,
   plan_id: id,
   version: z.number().int().optional(),
@@ -137,7 +137,7 @@ export const attachInput = z.object({
   entity_id: z.string().nullish(),
 }).loose();
 
-export type AttachBody = z.infer<typeof attachInput> & AttachInput;
+type AttachBody = z.infer<typeof attachInput> & AttachInput;
 
 export function parseAttach(b: unknown): AttachBody {
   return parse(attachInput, b);
