@@ -2,8 +2,9 @@
 // failure is Autumn's 400 invalid_inputs, as its errorSkipMiddleware answers
 // a body that fails the route's schema), the plan and catalog bodies
 // (plans.create, catalog.update/preview_update), the attach body (the route,
-// and checkout.ts replaying a paid session's stored body), and the
-// /sandbox/faults body. Each schema's output type is checked against the
+// and checkout.ts replaying a paid session's stored body), the
+// /sandbox/faults body, and the schema pieces routes.ts shares (id,
+// featureType, featureQuantities). Each schema's output type is checked against the
 // interface the handlers take, so no handler sees an unchecked cast.
 
 import { z } from "zod";
@@ -20,8 +21,10 @@ export function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
   return r.data;
 }
 
-const id = z.string().min(1);
-const featureType = z.enum(["boolean", "metered", "credit_system", "ai_credit_system"]);
+export const id = z.string().min(1);
+export const featureType = z.enum(["boolean", "metered", "credit_system", "ai_credit_system"]);
+/** feature_quantities as attach and billing.update take it. */
+export const featureQuantities = z.array(z.object({ feature_id: id, quantity: z.number().min(0) }).loose());
 const resetInterval = z.enum(["one_off", "minute", "hour", "day", "week", "month", "quarter", "semi_annual", "year"]);
 const additionalCurrency = z.object({ currency: z.string().min(1), amount: z.number() }).loose();
 
@@ -127,7 +130,7 @@ const attachInput = z.object({
   customer_id: id,
   plan_id: id,
   version: z.number().int().optional(),
-  feature_quantities: z.array(z.object({ feature_id: id, quantity: z.number().min(0) }).loose()).optional(),
+  feature_quantities: featureQuantities.optional(),
   customize: z.object({ free_trial: attachFreeTrial.nullish(), billing_controls: z.unknown().optional() }).loose().nullish(),
   redirect_mode: z.enum(["always", "if_required", "never"]).optional(),
   plan_schedule: z.enum(["immediate", "end_of_cycle"]).optional(),

@@ -30,12 +30,11 @@ import { listInvoices, payInvoice } from "./invoices.js";
 import type { CustomerRecord, SandboxState } from "./state.js";
 import type { StoredPlan } from "./wire.js";
 import { renderRolloverConfig, storePlanRollovers, type PlanRolloverSource } from "./rollovers.js";
-import { parse, parseAttach, parseCatalogBody, parsePlan } from "./inputs.js";
+import { featureQuantities, featureType, id, parse, parseAttach, parseCatalogBody, parsePlan } from "./inputs.js";
 import { autoCreateForMetering, versionedCheck, versionedCustomer, versionedTrack } from "./versions.js";
 
 type Handler = (ctx: Ctx, body: Record<string, unknown>) => unknown;
 
-const id = z.string().min(1);
 const obj = z.record(z.string(), z.unknown());
 const expand = z.array(z.string()).optional();
 const lock = z.object({
@@ -64,7 +63,7 @@ const updateInput = z.object({
   plan_id: z.string().optional(),
   subscription_id: z.string().optional(),
   cancel_action: z.enum(["cancel_immediately", "cancel_end_of_cycle", "uncancel"]).optional(),
-  feature_quantities: z.array(z.object({ feature_id: id, quantity: z.number().min(0) }).loose()).optional(),
+  feature_quantities: featureQuantities.optional(),
   refund_last_payment: z.enum(["prorated", "full"]).optional(),
   no_billing_changes: z.boolean().optional(),
 }).loose();
@@ -123,7 +122,7 @@ export const ROUTES: Record<string, Handler> = {
   "features.get": (ctx, b) => renderFeature(requireFeature(ctx.state, parse(z.object({ feature_id: id }).loose(), b).feature_id)),
   "features.create": (ctx, b) => {
     const input = parse(z.object({
-      feature_id: id, name: z.string().min(1), type: z.enum(["boolean", "metered", "credit_system", "ai_credit_system"]),
+      feature_id: id, name: z.string().min(1), type: featureType,
       consumable: z.boolean().optional(), event_names: z.array(z.string()).optional(),
       credit_schema: z.array(z.object({ metered_feature_id: id, credit_cost: z.number().positive() })).optional(),
       display: z.object({ singular: z.string(), plural: z.string() }).optional(),
