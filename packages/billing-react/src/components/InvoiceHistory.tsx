@@ -6,18 +6,9 @@ import { useAction } from "convex/react";
 import { useCallback, useEffect, useState } from "react";
 import { useBillingContext } from "../context";
 import { formatDate, formatMoney } from "../format";
+import { safeHref } from "./InvoiceList";
 import type { InvoiceRow } from "../spendApi";
 import { useSpendApi } from "../spend/useSpendApi";
-
-function safeHref(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.protocol === "https:" || u.protocol === "http:" ? u.toString() : null;
-  } catch {
-    return null;
-  }
-}
 
 export interface InvoiceHistoryProps {
   planNames?: Readonly<Record<string, string>>;

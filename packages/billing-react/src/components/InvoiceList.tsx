@@ -10,7 +10,8 @@ export interface InvoiceListProps {
   planNames?: Readonly<Record<string, string>>;
 }
 
-function safeHref(url: string | null): string | null {
+/** The invoice's hosted link if it is http(s), else null (never a javascript: URL). */
+export function safeHref(url: string | null): string | null {
   if (!url) return null;
   try {
     const parsed = new URL(url);
