@@ -3,7 +3,7 @@
 // scheduled), Upgrade (a higher tier), Downgrade (a lower one), Start trial
 // (when Autumn would start one), Buy (add-ons).
 // Tiers follow the catalog's sortKey (free first, then by monthly price).
-import type { Plan, PlanEligibility, PlanItem, PlanStatus } from "./types";
+import type { FeatureDisplay, Plan, PlanEligibility, PlanItem, PlanStatus } from "./types";
 
 export type PlanCardAction = "current" | "keep" | "upgrade" | "downgrade" | "trial" | "subscribe" | "buy" | "scheduled";
 
@@ -68,12 +68,20 @@ export function orderPlans(plans: readonly Plan[]): Plan[] {
   return [...plans].sort((a, b) => Number(a.addOn) - Number(b.addOn) || a.sortKey - b.sortKey || a.name.localeCompare(b.name));
 }
 
+/**
+ * The unit for `count` of a feature: the display's singular or plural by
+ * count; a unit that is only the feature's name lowercased ("ai credits")
+ * keeps the name's own casing ("AI credits").
+ */
+export function unitLabel(display: FeatureDisplay, count: number, featureName: string): string {
+  const raw = count === 1 ? display.singular : display.plural;
+  return raw.toLowerCase() === featureName.toLowerCase() ? featureName : raw;
+}
+
 /** "1,000 Standard messages / month", "Unlimited Standard messages", "Custom branding". */
 export function describeItem(item: PlanItem, locale?: string): string {
   if (item.featureType === "boolean") return item.featureName;
-  const raw = item.display ? (item.included === 1 ? item.display.singular : item.display.plural) : item.featureName;
-  // A unit that is only the name lowercased ("ai credits") keeps the feature name's casing ("AI credits").
-  const unit = raw.toLowerCase() === item.featureName.toLowerCase() ? item.featureName : raw;
+  const unit = item.display ? unitLabel(item.display, item.included, item.featureName) : item.featureName;
   if (item.unlimited) return `Unlimited ${unit}`;
   const amount = new Intl.NumberFormat(locale).format(item.included);
   const reset = item.reset && item.reset.interval !== "one_off" ? ` per ${item.reset.interval}` : "";

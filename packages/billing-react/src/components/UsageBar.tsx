@@ -5,6 +5,7 @@
 import { useId } from "react";
 import { useBillingContext } from "../context";
 import { formatDate, formatNumber } from "../format";
+import { unitLabel } from "../planActions";
 import type { FeatureDisplay } from "../types";
 
 export type UsageLevel = "ok" | "warning" | "critical";
@@ -38,9 +39,7 @@ export function UsageBar({ label, usage, granted, unlimited = false, nextResetAt
   const { locale } = useBillingContext();
   const labelId = useId();
   const num = (n: number) => formatNumber(n, locale);
-  const raw = display ? (granted === 1 ? display.singular : display.plural) : "";
-  // A unit that is only the feature's name lowercased ("ai credits") keeps the name's own casing ("AI credits").
-  const unit = raw && raw.toLowerCase() === label.toLowerCase() ? label : raw;
+  const unit = display ? unitLabel(display, granted, label) : "";
   const reset = nextResetAt ? <span>Resets on {formatDate(nextResetAt, locale)}</span> : null;
 
   if (unlimited) {
