@@ -10,14 +10,17 @@ import { formatDateTime } from "../format";
 import { useBilling } from "../hooks/useBilling";
 import { useBillingErrors } from "../hooks/useBillingErrors";
 import { useBillingQuery } from "../hooks/useBillingQuery";
+import { hasSpendApi } from "../spend/useSpendApi";
 import { AddOns } from "./AddOns";
 import { CurrencySelect } from "./CurrencySelect";
 import { CurrentPlan } from "./CurrentPlan";
+import { InvoiceHistory } from "./InvoiceHistory";
 import { InvoiceList } from "./InvoiceList";
+import { PastDueBanner } from "./PastDueBanner";
 import { PricingTable } from "./PricingTable";
 import { SubscriptionHistory } from "./SubscriptionHistory";
 import { LazyUsageChart } from "./LazyUsageChart";
-import { SpendBanner, SpendInvoices, SpendLimitsSection, SpendPaymentSection, useHasSpendApi } from "./SpendSections";
+import { SpendLimitsSection, SpendPaymentSection } from "./SpendSections";
 import { UsageList, UsageListSkeleton } from "./UsageList";
 
 export interface BillingTabProps {
@@ -43,7 +46,8 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
   const plans = useBillingQuery(api.listPlans, {});
   const history = useBillingQuery(api.getSubscriptionHistory, {});
   const { describe } = useBillingErrors();
-  const spend = useHasSpendApi();
+  // The app's api has the spend entries (issue 14): the one check that gates every spend section below.
+  const spend = hasSpendApi(api);
 
   if (billing.status === "error" && billing.error) {
     return (
@@ -80,7 +84,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
         </p>
       ) : null}
 
-      <SpendBanner />
+      {spend ? <PastDueBanner /> : null}
       <Section title="Current plan">
         <CurrentPlan view={view} canManage={canManage} readOnlyNote={false} {...(currency ? { currency } : {})} />
       </Section>
@@ -95,8 +99,8 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
         ) : null}
       </Section>
 
-      <SpendPaymentSection canManage={canManage} />
-      <SpendLimitsSection {...(view.currency ? { currency: view.currency } : {})} />
+      {spend ? <SpendPaymentSection canManage={canManage} /> : null}
+      {spend ? <SpendLimitsSection {...(view.currency ? { currency: view.currency } : {})} /> : null}
 
       <Section title="Plans" busy={plans.status === "loading"}>
         {currency ? null : <CurrencySelect />}
@@ -114,7 +118,7 @@ export function BillingTab({ currency, usageDays = 30 }: BillingTabProps) {
       ) : null}
 
       <Section title="Invoices">
-        {spend ? <SpendInvoices planNames={planNames} refreshKey={view.invoices.map((i) => `${i.stripeId}:${i.status}`).join(",")} /> : <InvoiceList invoices={view.invoices} planNames={planNames} />}
+        {spend ? <InvoiceHistory planNames={planNames} refreshKey={view.invoices.map((i) => `${i.stripeId}:${i.status}`).join(",")} /> : <InvoiceList invoices={view.invoices} planNames={planNames} />}
       </Section>
 
       {api.getSubscriptionHistory ? (

@@ -1,14 +1,11 @@
-// The billing tab's spend sections (issue 14), rendered only when the app's
-// api has the spend entries: the past-due banner, next charge + card on file,
-// limits & alerts (controls, alerts, auto top-up), and the paged invoice
-// history. Kept out of BillingTab.tsx so that file only wires them in.
+// The billing tab's spend sections (issue 14): next charge + card on file, and
+// limits & alerts (controls, alerts, auto top-up). BillingTab renders them,
+// with the past-due banner and the paged invoice history, only when the app's
+// api has the spend entries (its one `hasSpendApi` check), so these don't
+// check again. Kept out of BillingTab.tsx so that file only wires them in.
 import type { ReactNode } from "react";
-import { useBillingContext } from "../context";
-import { hasSpendApi } from "../spend/useSpendApi";
 import { AutoTopupForm } from "./AutoTopupForm";
-import { InvoiceHistory } from "./InvoiceHistory";
 import { NextCharge } from "./NextCharge";
-import { PastDueBanner } from "./PastDueBanner";
 import { PaymentMethod } from "./PaymentMethod";
 import { SpendControls } from "./SpendControls";
 import { UsageAlertsForm } from "./UsageAlertsForm";
@@ -22,16 +19,7 @@ function SpendSection({ id, title, children }: { id: string; title: string; chil
   );
 }
 
-export function useHasSpendApi(): boolean {
-  return hasSpendApi(useBillingContext().api);
-}
-
-export function SpendBanner() {
-  return useHasSpendApi() ? <PastDueBanner /> : null;
-}
-
 export function SpendPaymentSection({ canManage }: { canManage: boolean }) {
-  if (!useHasSpendApi()) return null;
   return (
     <SpendSection id="next-charge" title="Next charge">
       <NextCharge />
@@ -42,7 +30,6 @@ export function SpendPaymentSection({ canManage }: { canManage: boolean }) {
 }
 
 export function SpendLimitsSection({ currency }: { currency?: string }) {
-  if (!useHasSpendApi()) return null;
   return (
     <SpendSection id="limits" title="Limits & alerts">
       <SpendControls {...(currency ? { currency } : {})} />
@@ -51,9 +38,4 @@ export function SpendLimitsSection({ currency }: { currency?: string }) {
       <AutoTopupForm />
     </SpendSection>
   );
-}
-
-/** The paged history when the api has listInvoices; null otherwise (the tab keeps its cached list). */
-export function SpendInvoices({ planNames, refreshKey }: { planNames: Readonly<Record<string, string>>; refreshKey?: string }) {
-  return useHasSpendApi() ? <InvoiceHistory planNames={planNames} refreshKey={refreshKey} /> : null;
 }
