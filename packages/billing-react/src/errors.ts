@@ -34,6 +34,14 @@ export function billingErrorOf(err: unknown): BillingErrorData {
   return { code: "UNKNOWN", message, details: {} };
 }
 
+/**
+ * QUOTA_EXCEEDED's `limitType` names a limit the organization set itself (a
+ * usage or monthly spend limit): it is raised in billing, not upgraded away.
+ */
+export function isOrgSetLimit(limitType: unknown): limitType is "usage_limit" | "spend_limit" {
+  return limitType === "usage_limit" || limitType === "spend_limit";
+}
+
 export type BillingErrorActionKind = "upgrade" | "retry" | "manage_billing" | "sign_in";
 
 export interface BillingErrorInfo {
@@ -71,7 +79,7 @@ export function describeBillingError(err: unknown, options: DescribeOptions = {}
     case "FORBIDDEN":
       return info("Only the owner can change the plan");
     case "QUOTA_EXCEEDED":
-      if (data.details.limitType === "usage_limit" || data.details.limitType === "spend_limit") {
+      if (isOrgSetLimit(data.details.limitType)) {
         const what = data.details.limitType === "usage_limit" ? "usage limit" : "monthly spend limit";
         const subject = feature ?? "This feature";
         return options.canManage

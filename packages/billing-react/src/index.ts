@@ -50,7 +50,7 @@ export { PlansPanel } from "./admin/PlansPanel";
 export { OrgBillingDetail, type OrgBillingDetailProps } from "./admin/OrgBillingDetail";
 
 export {
-  BILLING_ERROR_CODES, billingErrorOf, describeBillingError,
+  BILLING_ERROR_CODES, billingErrorOf, describeBillingError, isOrgSetLimit,
   type BillingErrorCode, type BillingErrorData, type BillingErrorInfo, type BillingErrorActionKind,
 } from "./errors";
 export {
