@@ -104,7 +104,12 @@ export function catalogFromConfig(mod: Record<string, unknown>): CatalogBody {
       : null,
     items: (p.items ?? []).map(item),
     free_trial: p.freeTrial
-      ? { duration_type: p.freeTrial.durationType ?? "month", duration_length: p.freeTrial.durationLength, card_required: p.freeTrial.cardRequired ?? true }
+      ? {
+          // As given, like atmn's sdkToApi: planContent (catalogNormalise.ts) defaults the unit and card_required.
+          ...(p.freeTrial.durationType !== undefined ? { duration_type: p.freeTrial.durationType } : {}),
+          duration_length: p.freeTrial.durationLength,
+          ...(p.freeTrial.cardRequired !== undefined ? { card_required: p.freeTrial.cardRequired } : {}),
+        }
       : null,
   }));
   return { features, plans, skip_deletions: false };
