@@ -8,7 +8,7 @@
 // other.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Autumn } from "autumn-js";
-import { autumnError, payCheckout, startTestSandbox, TEST_KEY, type TestSandbox } from "./testing.js";
+import { addCard, autumnError, payCheckout, startTestSandbox, TEST_KEY, type TestSandbox } from "./testing.js";
 
 let t: TestSandbox;
 beforeAll(async () => { t = await startTestSandbox(); });
@@ -37,13 +37,6 @@ async function grant(customerId: string, planId: string): Promise<void> {
 }
 
 /** Put a card on file through the hosted setup-payment page. */
-async function addCard(customerId: string): Promise<void> {
-  const s = await t.autumn.billing.setupPayment({ customerId });
-  const res = await payCheckout(s.url, CARD);
-  expect(res.status).toBeLessThan(400);
-  await t.control("/sandbox/checkouts/settle");
-}
-
 /** Pay a hosted checkout and let it settle. */
 async function pay(paymentUrl: string): Promise<void> {
   const res = await payCheckout(paymentUrl, CARD);
@@ -447,7 +440,7 @@ describe("autumn behaviours", () => {
     const id = await customer("c20");
     await t.autumn.track({ customerId: id, featureId: "standard_messages", value: 30 });
     await t.autumn.track({ customerId: id, featureId: "seats", value: 2 });
-    await addCard(id);
+    await addCard(t, id);
     const freeReset = (await bal(id, "standard_messages")).nextResetAt;
     await advance(id, 10 * DAY);
     const att = await t.autumn.billing.attach({ customerId: id, planId: "pro" });
@@ -492,7 +485,7 @@ describe("autumn behaviours", () => {
 
   it("21. a downgrade is scheduled for the period end; balances stay until the switch, where allocated usage carries over", async () => {
     const id = await customer("c21");
-    await addCard(id);
+    await addCard(t, id);
     expect((await t.autumn.billing.attach({ customerId: id, planId: "team" })).paymentUrl).toBeNull();
     await t.autumn.track({ customerId: id, featureId: "seats", value: 8 });
     expect((await t.autumn.billing.attach({ customerId: id, planId: "pro" })).paymentUrl).toBeNull();
@@ -520,7 +513,7 @@ describe("autumn behaviours", () => {
 
   it("22. upgrading while a downgrade is scheduled cancels it; attaching the active plan again is 409 plan_already_attached", async () => {
     const id = await customer("c22");
-    await addCard(id);
+    await addCard(t, id);
     await t.autumn.billing.attach({ customerId: id, planId: "pro" });
     await t.autumn.billing.attach({ customerId: id, planId: "free" });
     const scheduled = await get(id);
@@ -591,7 +584,7 @@ describe("autumn behaviours", () => {
       items: [{ featureId: "standard_messages", included: 5000, reset: { interval: "month" } }],
     });
     const f = await customer("c24f");
-    await addCard(f);
+    await addCard(t, f);
     await t.autumn.billing.attach({ customerId: f, planId: "pro" });
     const trialing = sub(await get(f), "pro");
     expect(trialing?.trialEndsAt).toBeGreaterThan(nowOf(f));
@@ -607,7 +600,7 @@ describe("autumn behaviours", () => {
 
     // A downgrade during a trial keeps the current trial.
     const d = await customer("c24d");
-    await addCard(d);
+    await addCard(t, d);
     await t.autumn.billing.attach({ customerId: d, planId: "pro" });
     const trialEnd = sub(await get(d), "pro")?.trialEndsAt;
     await t.autumn.billing.attach({ customerId: d, planId: "free" });
@@ -618,7 +611,7 @@ describe("autumn behaviours", () => {
 
   it("25. cancel: end of cycle keeps the plan active until the period ends, then the default returns; immediate ends now; uncancel clears", async () => {
     const id = await customer("c25");
-    await addCard(id);
+    await addCard(t, id);
     await t.autumn.billing.attach({ customerId: id, planId: "team" });
     await t.autumn.billing.update({ customerId: id, planId: "team", cancelAction: "cancel_end_of_cycle" });
     const c = await get(id);
@@ -640,7 +633,7 @@ describe("autumn behaviours", () => {
     expect(ended.flags).toEqual({});
 
     const now = await customer("c25n");
-    await addCard(now);
+    await addCard(t, now);
     await t.autumn.billing.attach({ customerId: now, planId: "team" });
     await t.autumn.billing.update({ customerId: now, planId: "team", cancelAction: "cancel_immediately" });
     const gone = await get(now);

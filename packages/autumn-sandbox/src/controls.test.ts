@@ -4,7 +4,7 @@
 // Expected numbers come from /work/shared/reference/autumn-controls.md §1,
 // §12 and Autumn's integration tests (usage-windows, spend-limit).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autumnError, payCheckout, startTestSandbox, type TestSandbox } from "./testing.js";
+import { addCard, autumnError, startTestSandbox, type TestSandbox } from "./testing.js";
 import type { WebhookEvent } from "./context.js";
 
 let t: TestSandbox;
@@ -409,17 +409,12 @@ describe("rollovers", () => {
 });
 
 describe("auto top-ups", () => {
-  async function addCard(customerId: string, card = "4242424242424242"): Promise<void> {
-    const s = await t.autumn.billing.setupPayment({ customerId });
-    expect((await payCheckout(s.url, card)).status).toBeLessThan(400);
-    await t.control("/sandbox/checkouts/settle");
-  }
   const advance = (customerId: string, ms: number) => t.control("/sandbox/clock/advance", { ms, customer_id: customerId });
   const topup = { feature_id: "ai_credits", enabled: true, threshold: 100, quantity: 500 };
 
   it("a track that takes the balance to the threshold charges the card for the pack and pays out the units", async () => {
     const id = await customer("topup");
-    await addCard(id);
+    await addCard(t, id);
     await t.autumn.billing.attach({ customerId: id, planId: "credit_pack" });
     await controls(id, { auto_topups: [topup] });
     expect(eventsFor(id, "billing.auto_topup_succeeded")).toEqual([]);
@@ -445,7 +440,7 @@ describe("auto top-ups", () => {
 
   it("the purchase_limit window blocks further top-ups, reported once", async () => {
     const id = await customer("plimit");
-    await addCard(id);
+    await addCard(t, id);
     await t.autumn.billing.attach({ customerId: id, planId: "credit_pack" });
     await controls(id, { auto_topups: [{ ...topup, threshold: 2000, purchase_limit: { interval: "month", limit: 1 } }] });
     expect(eventsFor(id, "billing.auto_topup_succeeded")).toHaveLength(1);
@@ -459,7 +454,7 @@ describe("auto top-ups", () => {
 
   it("a failing card: charge_failed, then suspended after three consecutive failures", async () => {
     const id = await customer("declined");
-    await addCard(id, "4000000000000341");
+    await addCard(t, id, "4000000000000341");
     await grant(id, "credit_pack");
     await controls(id, { auto_topups: [{ ...topup, threshold: 1000 }] });
     for (let i = 0; i < 3; i += 1) {

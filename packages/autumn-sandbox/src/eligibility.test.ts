@@ -1,7 +1,7 @@
 // plans.list with customer_id → customer_eligibility per plan, as a running
 // real server answered (autumn-controls.md §4, §12.14), through autumn-js.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { payCheckout, startTestSandbox, type TestSandbox } from "./testing.js";
+import { addCard, startTestSandbox, type TestSandbox } from "./testing.js";
 
 let t: TestSandbox;
 beforeAll(async () => { t = await startTestSandbox(); });
@@ -13,11 +13,6 @@ async function customer(prefix: string): Promise<string> {
   const id = `${prefix}_${seq}`;
   await t.autumn.customers.getOrCreate({ customerId: id });
   return id;
-}
-async function addCard(customerId: string): Promise<void> {
-  const s = await t.autumn.billing.setupPayment({ customerId });
-  expect((await payCheckout(s.url, "4242424242424242")).status).toBeLessThan(400);
-  await t.control("/sandbox/checkouts/settle");
 }
 async function eligibility(customerId: string): Promise<Record<string, Record<string, unknown>>> {
   const r = await t.rpc("plans.list", { customer_id: customerId });
@@ -40,7 +35,7 @@ describe("customer_eligibility", () => {
 
   it("while trialing pro: pro is none/trialing with the trial used, free is a downgrade, team an upgrade; trials_used lists it", async () => {
     const id = await customer("trial");
-    await addCard(id);
+    await addCard(t, id);
     const r = await t.autumn.billing.attach({ customerId: id, planId: "pro" });
     expect(r.paymentUrl).toBeNull();
     const e = await eligibility(id);

@@ -8,7 +8,7 @@
 // test-clock alias, missing headers). One sandbox, per-customer clocks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Autumn } from "autumn-js";
-import { autumnError, payCheckout, startTestSandbox, TEST_KEY, type TestSandbox } from "./testing.js";
+import { addCard, autumnError, payCheckout, startTestSandbox, TEST_KEY, type TestSandbox } from "./testing.js";
 import { DEFAULT_SANDBOX_KEY, sandboxKeys } from "./server.js";
 
 let t: TestSandbox;
@@ -24,12 +24,6 @@ async function customer(prefix: string, extra: { currency?: string } = {}): Prom
   const id = uid(prefix);
   await t.autumn.customers.getOrCreate({ customerId: id, ...extra });
   return id;
-}
-
-async function addCard(customerId: string): Promise<void> {
-  const s = await t.autumn.billing.setupPayment({ customerId });
-  expect((await payCheckout(s.url, CARD)).status).toBeLessThan(400);
-  await t.control("/sandbox/checkouts/settle");
 }
 
 const nowOf = (id: string): number => t.sandbox.ctx.now(t.sandbox.store.state.customers[id] ?? null);
@@ -129,7 +123,7 @@ describe("API versions", () => {
 describe("attach and cancel", () => {
   it("9. attaching the active plan → 409 plan_already_attached, also while a downgrade is scheduled (the schedule stays), preview too; add-ons and one-offs stack", async () => {
     const id = await customer("already");
-    await addCard(id);
+    await addCard(t, id);
     await t.autumn.billing.attach({ customerId: id, planId: "team" });
     expect(await autumnError(t.autumn.billing.attach({ customerId: id, planId: "team" }))).toMatchObject({ status: 409, code: "plan_already_attached" });
     await t.autumn.billing.attach({ customerId: id, planId: "pro" }); // a downgrade: scheduled
@@ -149,7 +143,7 @@ describe("attach and cancel", () => {
 
   it("10. cancel_end_of_cycle: the plan stays active (canceled_at now, expires_at period end) and the default shows as scheduled from then; uncancel removes both; uncancel at the scheduled plan → 400; of a plan not canceling → 200, no change", async () => {
     const id = await customer("eoc");
-    await addCard(id);
+    await addCard(t, id);
     await t.autumn.billing.attach({ customerId: id, planId: "team" });
     const end = (await get(id)).subscriptions[0]?.currentPeriodEnd ?? 0;
     const at = nowOf(id);
@@ -180,7 +174,7 @@ describe("attach and cancel", () => {
 
   it("11. an N-day trial is the first period: trial_ends_at, current_period_end and every next_reset_at ≈ attach + N days", async () => {
     const id = await customer("trial");
-    await addCard(id);
+    await addCard(t, id);
     const at = nowOf(id);
     await t.autumn.billing.attach({ customerId: id, planId: "pro" });
     const c = await get(id);
@@ -248,7 +242,7 @@ describe("currency", () => {
       expect(await autumnError(t.autumn.customers.getOrCreate({ customerId: fresh, currency: "brl" }))).toMatchObject({ status: 400, code: "invalid_request" });
       expect(await autumnError(t.autumn.customers.get({ customerId: fresh }))).toMatchObject({ status: 404 });
       const id = await customer("mc_off_attach");
-      await addCard(id);
+      await addCard(t, id);
       expect(await autumnError(t.autumn.billing.attach({ customerId: id, planId: "team", currency: "usd" }))).toMatchObject({ status: 400, code: "invalid_request" });
       expect((await get(id)).subscriptions.map((s) => s.planId)).toEqual(["free"]);
       // A catalog with additional_currencies is refused while it is off (invalid_product_item).
@@ -261,7 +255,7 @@ describe("currency", () => {
 
   it("the currency resolves param → customer → usd, lowercased; previews never lock; the first paid attach locks; then another currency → 400 currency_mismatch", async () => {
     const id = await customer("lock");
-    await addCard(id);
+    await addCard(t, id);
     const preview = await t.autumn.billing.previewAttach({ customerId: id, planId: "team", currency: "BRL" });
     expect(preview).toMatchObject({ currency: "brl", total: 297 });
     expect(preview.lineItems[0]).toMatchObject({ total: 297 });
@@ -277,7 +271,7 @@ describe("currency", () => {
     expect(c.invoices?.[0]).toMatchObject({ currency: "brl", total: 297 });
 
     const plain = await customer("usd_default");
-    await addCard(plain);
+    await addCard(t, plain);
     expect((await t.autumn.billing.attach({ customerId: plain, planId: "team" })).invoice).toMatchObject({ currency: "usd", total: 99 });
     expect(await autumnError(t.autumn.billing.attach({ customerId: plain, planId: "credit_pack", currency: "brl" }))).toMatchObject({ status: 400, code: "currency_mismatch" });
   });
@@ -286,12 +280,12 @@ describe("currency", () => {
     const freeAddon = uid("free_addon");
     await t.autumn.plans.create({ planId: freeAddon, name: "Free add-on", addOn: true, items: [{ featureId: "seats", included: 1 }] });
     const id = await customer("free_nolock");
-    await addCard(id);
+    await addCard(t, id);
     await t.autumn.billing.attach({ customerId: id, planId: freeAddon, currency: "brl" });
     expect((await t.autumn.billing.attach({ customerId: id, planId: "team", currency: "usd" })).invoice).toMatchObject({ currency: "usd" });
 
     const locked = await customer("born_brl", { currency: "BRL" });
-    await addCard(locked);
+    await addCard(t, locked);
     expect(await autumnError(t.autumn.billing.attach({ customerId: locked, planId: "team", currency: "usd" }))).toMatchObject({ status: 400, code: "currency_mismatch" });
     expect((await t.autumn.billing.attach({ customerId: locked, planId: "team" })).invoice).toMatchObject({ currency: "brl", total: 297 });
   });

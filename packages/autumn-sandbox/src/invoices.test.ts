@@ -2,7 +2,7 @@
 // invoices.pay (out of band: open → paid, paid unchanged, past due cleared
 // once nothing is open), through the unmodified SDK where it can express it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autumnError, payCheckout, startTestSandbox, type TestSandbox } from "./testing.js";
+import { addCard, autumnError, startTestSandbox, type TestSandbox } from "./testing.js";
 
 let t: TestSandbox;
 beforeAll(async () => { t = await startTestSandbox(); });
@@ -13,9 +13,7 @@ let n = 0;
 async function customerWithCard(card = "4242424242424242"): Promise<string> {
   const id = `inv_${++n}_${Date.now()}`;
   await t.autumn.customers.getOrCreate({ customerId: id });
-  const s = await t.autumn.billing.setupPayment({ customerId: id });
-  expect((await payCheckout(s.url, card)).status).toBeLessThan(400);
-  await t.control("/sandbox/checkouts/settle");
+  await addCard(t, id, card);
   return id;
 }
 

@@ -73,3 +73,15 @@ export async function payCheckout(paymentUrl: string, card: string): Promise<Res
     redirect: "manual",
   });
 }
+
+/**
+ * Save a card through the hosted setup-payment page and let the checkout
+ * settle (4242… is the card that always succeeds; pass another test card to
+ * store that one). Throws if the page refuses the card.
+ */
+export async function addCard(t: TestSandbox, customerId: string, card = "4242424242424242"): Promise<void> {
+  const s = await t.autumn.billing.setupPayment({ customerId });
+  const res = await payCheckout(s.url, card);
+  if (res.status >= 400) throw new Error(`setup payment for ${customerId}: the checkout answered ${res.status}`);
+  await t.control("/sandbox/checkouts/settle");
+}
