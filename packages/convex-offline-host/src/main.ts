@@ -8,10 +8,13 @@
 //   SITE_URL                 the web app's origin, trusted by better-auth (default http://127.0.0.1:5173)
 //   BETTER_AUTH_SECRET       (default: a fixed development secret, with a warning)
 //   CONVEX_OFFLINE_DATA      data directory (default <repo>/.data/convex); "memory" keeps state in memory only
-//   AUTUMN_SANDBOX_URL, AUTUMN_SECRET_KEY, AUTUMN_API_URL, AUTUMN_TIMEOUT_MS, AUTUMN_WEBHOOK_SECRET,
-//   BILLING_ADMIN_EMAILS, … are passed through to the functions unchanged.
+//   AUTUMN_SANDBOX_URL       the sandbox (default http://127.0.0.1:3210 when AUTUMN_SECRET_KEY is unset too)
+//   AUTUMN_SECRET_KEY        (default with a sandbox URL: the sandbox's own key, am_sk_test_local; see autumnEnv.ts)
+//   AUTUMN_API_URL, AUTUMN_TIMEOUT_MS, AUTUMN_WEBHOOK_SECRET, BILLING_ADMIN_EMAILS, … are passed
+//   through to the functions unchanged.
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
+import { autumnDefaults } from "./autumnEnv.js";
 import { startOfflineHost } from "./host.js";
 
 const DEV_SECRET = "offline-dev-secret-offline-dev-secret-0000";
@@ -44,7 +47,7 @@ const host = await startOfflineHost({
     SITE_URL: env.SITE_URL ?? "http://127.0.0.1:5173",
     BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET ?? DEV_SECRET,
     // The billing module refuses a missing Autumn configuration; this dev host says explicitly: the local sandbox.
-    ...(env.AUTUMN_SECRET_KEY || env.AUTUMN_SANDBOX_URL ? {} : { AUTUMN_SANDBOX_URL: "http://127.0.0.1:3210", AUTUMN_SECRET_KEY: "am_sk_test_local" }),
+    ...autumnDefaults(env),
   },
 });
 
