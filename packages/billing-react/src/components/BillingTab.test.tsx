@@ -229,7 +229,8 @@ describe("BillingTab", () => {
       },
     });
     const chart = within(section("Usage over time"));
-    expect(await chart.findByRole("table", { name: "Usage per day" })).toBeTruthy();
+    // The chart is a lazy chunk: a cold import of recharts can take over findBy's default 1 s on a loaded machine.
+    expect(await chart.findByRole("table", { name: "Usage per day" }, { timeout: 10_000 })).toBeTruthy();
     expect(chart.getByRole("columnheader", { name: "Standard messages" })).toBeTruthy();
     expect(chart.getAllByRole("cell").map((c) => c.textContent)).toEqual(["12", "3"]);
   });
