@@ -6,11 +6,9 @@ import type { CustomerRow, FeatureRow, PlanRow } from "./schema";
 import { omitSystemFields } from "./docs";
 import { MAX_CATALOG_ROWS } from "./limits";
 
-const strip = omitSystemFields;
-
 export async function loadFeatures(ctx: QueryCtx): Promise<Map<string, FeatureRow>> {
   const rows = await ctx.db.query("billingFeatures").take(MAX_CATALOG_ROWS);
-  return new Map(rows.map((r) => [r.featureId, strip(r)]));
+  return new Map(rows.map((r) => [r.featureId, omitSystemFields(r)]));
 }
 
 /** Plans in pricing-table order; archived ones only when asked. */
@@ -19,7 +17,7 @@ export async function loadPlans(ctx: QueryCtx, includeArchived = false): Promise
   const archived = includeArchived
     ? await ctx.db.query("billingPlans").withIndex("by_archived_sortKey", (q) => q.eq("archived", true)).take(MAX_CATALOG_ROWS)
     : [];
-  return [...active, ...archived].map(strip);
+  return [...active, ...archived].map(omitSystemFields);
 }
 
 export async function loadCustomerDoc(ctx: QueryCtx, organizationId: string): Promise<Doc<"billingCustomers"> | null> {
@@ -28,5 +26,5 @@ export async function loadCustomerDoc(ctx: QueryCtx, organizationId: string): Pr
 
 export async function loadCustomer(ctx: QueryCtx, organizationId: string): Promise<CustomerRow | null> {
   const doc = await loadCustomerDoc(ctx, organizationId);
-  return doc ? strip(doc) : null;
+  return doc ? omitSystemFields(doc) : null;
 }

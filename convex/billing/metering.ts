@@ -11,8 +11,6 @@ import { memberQuery } from "./functions";
 import { balance as balanceValidator } from "./schema";
 import { DAY_MS, readLedger, utcDay } from "./reservations/ledger";
 
-export { utcDay } from "./reservations/ledger";
-export { LOCK_TTL_MS } from "./reservations/machine";
 
 const MAX_HISTORY_DAYS = 366;
 

@@ -15,7 +15,6 @@ import { ownerMarker } from "./ownershipGuard";
 import { customerSyncResult, runCustomerSync, type CustomerData, type CustomerSyncResult } from "./sync";
 
 /** The org-created hook (its own module, so the host's mutation never loads autumn-js); re-exported here. */
-export { onOrganizationCreated } from "./orgCreated";
 
 /** Backoff between provisioning attempts after a transient failure. */
 export const PROVISION_RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000];
@@ -35,9 +34,6 @@ export async function orgCustomerData(ctx: ActionCtx, organizationId: string): P
     ...(user?.email ? { email: user.email, fingerprint: await ownerFingerprint(user.email) } : {}),
   };
 }
-
-/** @deprecated the customer carries the organization's name now; use orgCustomerData. */
-export const ownerCustomerData = orgCustomerData;
 
 /** SHA-256 of the owner's normalised email: stable per person, reveals nothing. */
 export async function ownerFingerprint(email: string): Promise<string> {

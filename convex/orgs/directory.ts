@@ -36,13 +36,6 @@ export function findMember(ctx: Ctx, organizationId: string, userId: string): Pr
   ]);
 }
 
-export function findOwner(ctx: Ctx, organizationId: string): Promise<MemberDoc | null> {
-  return findOne<MemberDoc>(ctx, "member", [
-    { field: "organizationId", value: organizationId },
-    { field: "role", value: "owner", connector: "AND" },
-  ]);
-}
-
 /** Every owner membership of the org (better-auth may store several roles comma-separated), oldest first. */
 export async function findOwners(ctx: Ctx, organizationId: string): Promise<MemberDoc[]> {
   const members = (await ctx.runQuery(components.betterAuth.adapter.findMany, {

@@ -114,4 +114,3 @@ export async function settleLease(ctx: ActionCtx, row: Row): Promise<StepResult>
   return "done";
 }
 
-export { LOCK_TTL_MS };

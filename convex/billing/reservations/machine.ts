@@ -26,7 +26,6 @@
 
 export const STATES = ["claimed", "reserving", "reserve_unknown", "reserved", "work_done", "settled", "released", "expired"] as const;
 export type ReservationState = (typeof STATES)[number];
-export const FINAL_STATES: readonly ReservationState[] = ["settled", "released", "expired"];
 /** States the sweeper settles when their action is gone (oldest first). */
 export const OPEN_STATES: readonly ReservationState[] = ["claimed", "reserving", "reserve_unknown", "reserved", "work_done"];
 
