@@ -89,7 +89,7 @@ function isCreditSystem(f: FeatureRow): boolean {
 }
 
 /** Credit systems in the catalog that list `featureId`, with its credit cost in each. */
-function creditSystemsFor(features: ReadonlyMap<string, FeatureRow>, featureId: string): Array<{ featureId: string; creditCost: number }> {
+export function creditSystemsFor(features: ReadonlyMap<string, FeatureRow>, featureId: string): Array<{ featureId: string; creditCost: number }> {
   const out: Array<{ featureId: string; creditCost: number }> = [];
   for (const f of features.values()) {
     if (!isCreditSystem(f)) continue;

@@ -9,12 +9,13 @@ import type { Doc } from "../../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../../_generated/server";
 import { loadCustomerDoc, loadFeatures } from "../cache";
 import { withTrackedUsage } from "../controls";
+import { creditSystemsFor } from "../entitlements";
 import { detectCrossings } from "../notifications";
 import { billingError } from "../errors";
 import { balance as balanceValidator, type Balance } from "../schema";
 import { addToLedger } from "./ledger";
 import { isAbandoned, OPEN_STATES, tryTransition, type ReservationEvent, type ReservationState } from "./machine";
-import { balanceDelta, creditCost, reservationState, type BalanceDelta, type CreditCost } from "./schema";
+import { balanceDelta, creditCost, reservationState, type BalanceDelta } from "./schema";
 import { leaseEligible, LEASE_TAKE_MS, takeFromLease } from "./lease";
 
 const MAX_ATTEMPTS_PER_KEY = 20;
@@ -60,21 +61,8 @@ async function giveBackInCache(ctx: MutationCtx, organizationId: string, deltas:
 export async function countInUsageWindows(ctx: MutationCtx, organizationId: string, row: Pick<Row, "featureId" | "units"> | null): Promise<void> {
   const doc = await loadCustomerDoc(ctx, organizationId);
   if (!doc?.billingControls || doc.billingControls.usageLimits.length === 0 || !row) return;
-  const costs = [...(await loadFeatures(ctx)).values()].flatMap((f) => {
-    const cost = f.creditSchema.find((c) => c.meteredFeatureId === row.featureId)?.creditCost;
-    return cost !== undefined && cost > 0 ? [{ featureId: f.featureId, creditCost: cost }] : [];
-  });
+  const costs = creditSystemsFor(await loadFeatures(ctx), row.featureId);
   await ctx.db.patch(doc._id, { billingControls: withTrackedUsage(doc.billingControls, row.featureId, row.units, costs, Date.now()) });
-}
-
-async function creditCostsFor(ctx: MutationCtx, featureId: string): Promise<CreditCost[]> {
-  const out: CreditCost[] = [];
-  for (const f of (await loadFeatures(ctx)).values()) {
-    if (f.type !== "credit_system" && f.type !== "ai_credit_system") continue;
-    const entry = f.creditSchema.find((c) => c.meteredFeatureId === featureId);
-    if (entry && entry.creditCost > 0) out.push({ featureId: f.featureId, creditCost: entry.creditCost });
-  }
-  return out;
 }
 
 /** Balances Autumn reported outside a reservation (a seat given back: seats.ts), into the cache. */
@@ -155,7 +143,7 @@ export async function claimRow(ctx: MutationCtx, { organizationId, featureId, un
   }
   await ctx.db.insert("billingReservations", { ...base, state: "claimed", expiresAt });
   // Credit costs only matter for a refusal's "remaining" (plain reserves): leased calls skip the catalog read.
-  return { kind: "claimed" as const, lockId, creditCosts: await creditCostsFor(ctx, featureId), openLease };
+  return { kind: "claimed" as const, lockId, creditCosts: creditSystemsFor(await loadFeatures(ctx), featureId), openLease };
 }
 
 // ── advance ──────────────────────────────────────────────────────────────────
