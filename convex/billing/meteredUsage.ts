@@ -46,7 +46,7 @@ import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { billingError, billingErrorCode } from "./errors";
 import { retryIfNotProvisioned } from "./customerAccess";
-import type { MeteredTicket } from "./meteredWork";
+import { duplicateRun, runInFlight, type MeteredTicket } from "./meteredWork";
 import type { Balance } from "./schema";
 import {
   autumnCodeOf, balancesOf, checkWithLock, describe, lockIdFor, readBalances, releaseDeltas, releaseLock, remainingUnits,
@@ -124,9 +124,7 @@ export type MeterOutcome<T> = { kind: "done"; value: T } | { kind: "duplicate"; 
 export async function withMeteredUsage<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: (ticket: MeteredTicket) => Promise<T>): Promise<T> {
   const outcome = await runMetered(ctx, args, work);
   if (outcome.kind === "duplicate") {
-    throw billingError("CONFLICT", "This operation was already carried out and charged; it is not repeated", {
-      duplicate: true, featureId: args.featureId, lockId: outcome.lockId,
-    });
+    throw duplicateRun(args.featureId, outcome.lockId);
   }
   return outcome.value;
 }
@@ -173,17 +171,17 @@ function validateArgs(args: MeteredUsageArgs): number {
 const advance = (ctx: ActionCtx, args: Parameters<ActionCtx["runMutation"]>[1] & { lockId: string }) =>
   ctx.runMutation(internal.billing.reservations.store.advance, args as never) as Promise<{ applied: boolean; state: string }>;
 
-export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: (ticket: MeteredTicket) => Promise<T>, opts: { noLease?: boolean } = {}): Promise<MeterOutcome<T>> {
+export async function runMetered<T>(ctx: ActionCtx, args: MeteredUsageArgs, work: (ticket: MeteredTicket) => Promise<T>): Promise<MeterOutcome<T>> {
   const { organizationId, featureId, idempotencyKey } = args;
   const units = validateArgs(args);
 
   const expiresAt = Date.now() + LOCK_TTL_MS;
   const claim = await ctx.runMutation(internal.billing.reservations.store.claim, {
-    organizationId, featureId, units, baseLockId: lockIdFor(organizationId, featureId, idempotencyKey), expiresAt, lease: !opts.noLease && args.lease !== false,
+    organizationId, featureId, units, baseLockId: lockIdFor(organizationId, featureId, idempotencyKey), expiresAt, lease: args.lease !== false,
   });
   if (claim.kind === "duplicate") return { kind: "duplicate", lockId: claim.lockId };
   if (claim.kind === "in_flight") {
-    throw billingError("CONFLICT", "The same operation is already in progress", { inFlight: true, featureId, lockId: claim.lockId });
+    throw runInFlight(featureId, claim.lockId);
   }
   crashPoint("after_claim", claim.lockId);
   const r: Reservation = { organizationId, featureId, units, lockId: claim.lockId, expiresAt: claim.kind === "leased" ? claim.expiresAt : expiresAt, creditCosts: claim.creditCosts };

@@ -17,9 +17,10 @@
 //     (ticket) => ctx.runMutation(internal.chat.storeReply, { ...args, meteringTicket: ticket }));
 //
 // A ticket records once. A ticket whose reservation is no longer held (the
-// lock expired, the row was released, or it already recorded) throws
+// row was released or marked expired, or it already recorded) throws
 // CONFLICT {ticket}, which rolls the work's writes back: work that commits is
-// always billed.
+// always billed (a lock that expired before the row was marked is billed by a
+// track with the row's key when it settles).
 //
 // When the whole work IS the mutation, `runMeteredMutation` (meteredUsage.ts)
 // goes one step further: the ticket carries the claim, and the mutation takes
@@ -44,6 +45,13 @@ export const meteredTicket = v.object({
 });
 export type MeteredTicket = Infer<typeof meteredTicket>;
 
+/** The work of this key already ran and was charged: it is not repeated (withMeteredUsage and runMeteredMutation alike). */
+export const duplicateRun = (featureId: string, lockId: string) =>
+  billingError("CONFLICT", "This operation was already carried out and charged; it is not repeated", { duplicate: true, featureId, lockId });
+/** Another try of this key is still open. */
+export const runInFlight = (featureId: string, lockId: string) =>
+  billingError("CONFLICT", "The same operation is already in progress", { inFlight: true, featureId, lockId });
+
 /** Record, in the caller's transaction, that the ticket's work ran (reserved → work_done). Throws CONFLICT when it cannot. */
 export async function recordWorkDone(ctx: MutationCtx, ticket: MeteredTicket): Promise<void> {
   const step = await applyEvent(ctx, ticket.lockId, { type: "work_ok", ...(ticket.failOpen ? { failOpen: true } : {}) });
@@ -58,6 +66,9 @@ export async function recordWorkDone(ctx: MutationCtx, ticket: MeteredTicket): P
 async function claimFromLease(ctx: MutationCtx, ticket: MeteredTicket & { claim: NonNullable<MeteredTicket["claim"]> }): Promise<string> {
   const { organizationId, featureId, units, expiresAt } = ticket.claim;
   const claimed = await claimRow(ctx, { organizationId, featureId, units, expiresAt, baseLockId: ticket.lockId, lease: true });
+  // The key's own answers are final whichever path claims: no second claim just to say them again.
+  if (claimed.kind === "duplicate") throw duplicateRun(featureId, claimed.lockId);
+  if (claimed.kind === "in_flight") throw runInFlight(featureId, claimed.lockId);
   if (claimed.kind !== "leased") {
     // Thrown, so whatever the claim wrote (an expired try, a lease row to open) is rolled back with it.
     throw billingError("CONFLICT", "No lease has room for this call; it reserves on its own", { leaseUnavailable: true, featureId });

@@ -35,7 +35,7 @@ export async function adjustSeats(ctx: ActionCtx, args: AdjustSeatsArgs): Promis
     throw billingError("INVALID_ARGUMENT", "delta must be +1 or -1");
   }
   if (args.delta === 1) {
-    await runMetered(ctx, { organizationId, featureId, units: 1, idempotencyKey: `seat+:${idempotencyKey}` }, async () => null, { noLease: true });
+    await runMetered(ctx, { organizationId, featureId, units: 1, idempotencyKey: `seat+:${idempotencyKey}`, lease: false }, async () => null);
     return ctx.runQuery(internal.billing.metering.cachedBalance, { organizationId, featureId });
   }
   const key = `seat-:${organizationId}:${featureId}:${idempotencyKey}`;
