@@ -3,7 +3,7 @@
 // "Upgrade to <the cheapest plan that gives more>" (opens the checkout
 // dialog) and "Compare plans" (the billing tab). Everyone else is told to
 // ask an owner.
-import { orderPlans, useBilling, useBillingContext, useBillingQuery, useUpgrade, type Plan } from "@billing/react";
+import { isOrgSetLimit, orderPlans, useBilling, useBillingContext, useBillingQuery, useUpgrade, type Plan } from "@billing/react";
 
 /** The first main plan above the current one that gives more of `featureId` (or includes it at all). */
 export function suggestUpgrade(plans: readonly Plan[], currentPlanId: string | null, featureId: string): Plan | null {
@@ -45,7 +45,7 @@ export function LimitNotice({ featureId, message, limitType, onDismiss }: LimitN
     : credits && credits.remaining <= 0 && featureName ? `${featureName} are paid from your AI credits, and they're used up.`
     : featureName ? `${featureName} aren't included in your plan.` : message ?? "Your plan's limit is reached.";
 
-  if (limitType === "usage_limit" || limitType === "spend_limit") {
+  if (isOrgSetLimit(limitType)) {
     return (
       <div className="limit" role="alert" data-testid="limit-notice" data-feature={featureId} data-limit-type={limitType}>
         <div className="limit__text">
